@@ -1,0 +1,49 @@
+# The ReLU course. `make book` builds the site, `make test` checks everything.
+# Both create .venv with the exact pins of requirements.lock on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Figures vanish from the book when a non-inline backend is forced (see TOOLCHAIN).
+unexport MPLBACKEND
+
+.PHONY: help venv book test lint format expected serve clean lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)  ## create .venv with the pinned environment
+
+book: $(STAMP)  ## execute every lesson and build the site in _build/html
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)  ## lint, unit tests, doctests, expected outputs of every lesson
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --cov --cov-report=term-missing
+
+expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
+	$(BIN)/python tools/expected_outputs.py $(LESSONS)
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+serve: book  ## serve the built site on http://127.0.0.1:8000
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+lock: ## re-resolve requirements.lock from the top-level needs in tools/requirements.in
+	$(PYTHON) tools/lock.py
+
+clean:  ## remove the built site and the execution cache (keeps .venv)
+	rm -rf _build .pytest_cache .coverage
