@@ -28,9 +28,11 @@ book: $(STAMP)  ## execute every lesson and build the site in _build/html
 test: $(STAMP)  ## lint, unit tests, doctests, expected outputs of every lesson
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest --nbval --nbval-current-env \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    --cov --cov-report=term-missing
+	@echo "== unit tests and doctests of relu_course, with branch coverage"
+	$(BIN)/python -m pytest relu_course tests --cov --cov-report=term-missing
+	@echo "== every lesson against its expected output (nbval and figure checks)"
+	$(BIN)/python -m pytest tests/expected --nbval --nbval-current-env \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
 	$(BIN)/python tools/expected_outputs.py $(LESSONS)
@@ -42,8 +44,8 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 serve: book  ## serve the built site on http://127.0.0.1:8000
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
-lock: ## re-resolve requirements.lock from the top-level needs in tools/requirements.in
-	$(PYTHON) tools/lock.py
+lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
+	PYTHON=$(PYTHON) tools/lock.sh
 
 clean:  ## remove the built site and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .coverage

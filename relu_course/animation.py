@@ -39,7 +39,8 @@ def training_animation(
     >>> anim = training_animation(history, x, y)
     >>> [ax.get_xlabel() for ax in plt.gcf().axes]
     ['x', 'x', 'x']
-    >>> plt.close("all")
+    >>> '<div class="animation">' in embed(anim).data
+    True
     """
     if not history.snapshots:
         raise ValueError("history has no snapshots to animate")

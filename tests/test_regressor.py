@@ -1,0 +1,623 @@
+"""Unit tests of relu_course.regressor: seeding, devices, the training
+configuration and loop, what each unit contributes, and the data sets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import relu_course as rc
+
+FAST = settings(deadline=None, max_examples=30, database=None)
+
+# Learning rates at which a few epochs on cubic_data make progress without diverging.
+LEARNING_RATES = {
+    ("sgd", "mse"): 1e-4,
+    ("sgd", "mae"): 1e-2,
+    ("adam", "mse"): 1e-2,
+    ("adam", "mae"): 1e-2,
+}
+
+
+def full_data_loss(snapshot: rc.Snapshot, x, y, loss: str = "mse") -> float:
+    """The loss of a snapshot on all the data, computed with NumPy."""
+    residual = rc.predict(snapshot, x) - np.asarray(y, dtype=float)
+    return float(np.mean(residual**2) if loss == "mse" else np.mean(np.abs(residual)))
+
+
+def assert_same_parameters(a: rc.Snapshot, b: rc.Snapshot) -> None:
+    for name in ("w0", "b0", "w1"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.b1 == b.b1
+
+
+@pytest.fixture(scope="module")
+def cubic():
+    return rc.cubic_data()
+
+
+@pytest.fixture(scope="module")
+def trained(cubic):
+    """A short full-batch run: 25 epochs, a snapshot every 10."""
+    x, y = cubic
+    model, history = rc.train(x, y, epochs=25, snapshot_every=10, n_hidden=6)
+    return model, history
+
+
+# --- set_seed and resolve_device ------------------------------------------------
+
+
+def _draws() -> tuple[float, float, float]:
+    return (
+        random.random(),
+        float(np.random.rand()),  # noqa: NPY002 - set_seed seeds the legacy API
+        float(torch.rand(())),
+    )
+
+
+def test_set_seed_makes_python_numpy_and_torch_draws_reproducible():
+    rc.set_seed(123)
+    first = _draws()
+    rc.set_seed(123)
+    assert _draws() == first
+
+
+def test_set_seed_with_another_seed_gives_other_draws():
+    rc.set_seed(1)
+    first = _draws()
+    rc.set_seed(2)
+    second = _draws()
+    assert all(a != b for a, b in zip(first, second, strict=True))
+
+
+def test_resolve_device_cpu_is_the_cpu():
+    assert rc.resolve_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+def test_resolve_device_auto_is_the_cpu_without_a_gpu():
+    assert rc.resolve_device("auto") == torch.device("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_resolve_device_auto_is_the_gpu_when_there_is_one():
+    assert rc.resolve_device("auto").type == "cuda"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+def test_resolve_device_cuda_without_a_gpu_raises_a_runtime_error():
+    with pytest.raises(RuntimeError, match="no CUDA GPU is available"):
+        rc.resolve_device("cuda")
+
+
+@pytest.mark.parametrize("name", ["gpu", "CPU", "", "cuda:0"])
+def test_resolve_device_rejects_an_unknown_name_listing_the_valid_ones(name):
+    with pytest.raises(
+        ValueError, match=r"device must be one of 'auto', 'cpu', 'cuda', got"
+    ):
+        rc.resolve_device(name)
+
+
+# --- Regressor and Snapshot -----------------------------------------------------
+
+
+@pytest.mark.parametrize("n_hidden", [0, -1, 2.0, True, "3"])
+def test_regressor_needs_a_positive_integer_number_of_units(n_hidden):
+    with pytest.raises(ValueError, match="n_hidden must be an integer >= 1"):
+        rc.Regressor(n_hidden)
+
+
+def test_regressor_is_relu_of_w0_x_plus_b0_dotted_with_w1_plus_b1():
+    torch.manual_seed(0)
+    model = rc.Regressor(4)
+    x = np.linspace(-3, 3, 13)
+    w0 = model.hidden.weight.detach().numpy()[:, 0].astype(float)
+    b0 = model.hidden.bias.detach().numpy().astype(float)
+    w1 = model.output.weight.detach().numpy()[0].astype(float)
+    b1 = float(model.output.bias)
+    expected = [
+        sum(max(w0[j] * v + b0[j], 0.0) * w1[j] for j in range(4)) + b1 for v in x
+    ]
+    with torch.no_grad():
+        out = model(torch.tensor(x, dtype=torch.float32).reshape(-1, 1))
+    np.testing.assert_allclose(out.numpy()[:, 0], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_snapshot_is_a_copy_that_later_training_does_not_change():
+    torch.manual_seed(0)
+    model = rc.Regressor(3)
+    snapshot = rc.Snapshot.of(model, epoch=0, loss=1.0)
+    w0 = model.hidden.weight.detach().numpy()[:, 0].copy()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    np.testing.assert_array_equal(snapshot.w0, w0)
+    assert snapshot.w0.shape == snapshot.b0.shape == snapshot.w1.shape == (3,)
+    assert isinstance(snapshot.b1, float)
+
+
+# --- TrainConfig ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("n_hidden", 0, r"n_hidden must be an integer >= 1, got 0"),
+        ("n_hidden", -3, r"n_hidden must be an integer >= 1"),
+        ("n_hidden", 2.5, r"n_hidden must be an integer >= 1"),
+        ("n_hidden", True, r"n_hidden must be an integer >= 1"),
+        ("epochs", 0, r"epochs must be an integer >= 1, got 0"),
+        ("snapshot_every", 0, r"snapshot_every must be an integer >= 1"),
+        ("batch_size", 0, r"batch_size must be an integer >= 1, got 0"),
+        ("batch_size", 8.0, r"batch_size must be an integer >= 1"),
+        ("lr", 0.0, r"lr must be a finite number > 0, got 0.0"),
+        ("lr", -1e-3, r"lr must be a finite number > 0"),
+        ("lr", math.nan, r"lr must be a finite number > 0, got nan"),
+        ("lr", math.inf, r"lr must be a finite number > 0, got inf"),
+        ("lr", "0.1", r"lr must be a finite number > 0"),
+        ("optimizer", "rmsprop", r"optimizer must be one of \['adam', 'sgd'\]"),
+        ("optimizer", "SGD", r"optimizer must be one of \['adam', 'sgd'\]"),
+        ("loss", "huber", r"loss must be one of \['mae', 'mse'\], got 'huber'"),
+        ("device", "gpu", r"device must be one of 'auto', 'cpu', 'cuda', got 'gpu'"),
+    ],
+)
+def test_train_config_rejects_a_bad_value_with_a_message_naming_the_field(
+    field, value, message
+):
+    with pytest.raises(ValueError, match=message):
+        rc.TrainConfig(**{field: value})
+
+
+def test_train_config_accepts_every_valid_optimizer_loss_and_device():
+    for optimizer in ("sgd", "adam"):
+        for loss in ("mse", "mae"):
+            for device in ("auto", "cpu", "cuda"):
+                config = rc.TrainConfig(optimizer=optimizer, loss=loss, device=device)
+                assert (config.optimizer, config.loss) == (optimizer, loss)
+
+
+def test_train_applies_the_same_validation_to_overrides(cubic):
+    x, y = cubic
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        rc.train(x, y, epochs=0)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        rc.train(x, y, config=rc.TrainConfig(epochs=2), lr=-1.0)
+
+
+# --- train: what it refuses -----------------------------------------------------
+
+
+def test_train_rejects_x_and_y_of_different_lengths(cubic):
+    x, y = cubic
+    with pytest.raises(ValueError, match="same length, got 300 and 299"):
+        rc.train(x, y[:-1], epochs=1)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("which", ["x", "y"])
+def test_train_rejects_non_finite_data(cubic, bad, which):
+    x, y = (a.copy() for a in cubic)
+    (x if which == "x" else y)[[3, 7]] = bad
+    with pytest.raises(ValueError, match=rf"{which} must be finite, found 2 NaN or inf"):
+        rc.train(x, y, epochs=1)
+
+
+def test_train_rejects_a_list_naming_the_argument(cubic):
+    x, y = cubic
+    with pytest.raises(TypeError, match="x must be a numpy array or torch tensor"):
+        rc.train(list(x), y, epochs=1)
+    with pytest.raises(TypeError, match="y must be a numpy array or torch tensor"):
+        rc.train(x, list(y), epochs=1)
+
+
+def test_train_rejects_two_column_data(cubic):
+    x, y = cubic
+    wide = np.stack([x, x], axis=1)
+    with pytest.raises(ValueError, match=r"x must have shape \(N,\) or \(N, 1\)"):
+        rc.train(wide, y, epochs=1)
+    with pytest.raises(ValueError, match=r"y must have shape .* got \(300, 2\)"):
+        rc.train(x, np.stack([y, y], axis=1), epochs=1)
+
+
+def test_train_rejects_empty_data():
+    empty = np.array([], dtype=np.float32)
+    with pytest.raises(ValueError, match="with N >= 1"):
+        rc.train(empty, empty, epochs=1)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.str_, np.bool_])
+def test_train_rejects_data_that_are_not_real_numbers(dtype):
+    x = np.zeros(4, dtype=dtype)
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        rc.train(x, np.zeros(4), epochs=1)
+
+
+def test_train_rejects_a_batch_larger_than_the_data(cubic):
+    x, y = cubic
+    with pytest.raises(ValueError, match=r"batch_size must be <= len\(x\) = 300"):
+        rc.train(x, y, epochs=1, batch_size=301)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+def test_train_on_cuda_without_a_gpu_raises_a_runtime_error(cubic):
+    x, y = cubic
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        rc.train(x, y, epochs=1, device="cuda")
+
+
+# --- train: what it does --------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [None, 64], ids=["full-batch", "mini-batch"])
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_training_lowers_the_loss_on_cubic_data(cubic, optimizer, loss, batch_size):
+    x, y = cubic
+    epochs = 30
+    _, history = rc.train(
+        x,
+        y,
+        epochs=epochs,
+        snapshot_every=10,
+        optimizer=optimizer,
+        loss=loss,
+        batch_size=batch_size,
+        lr=LEARNING_RATES[optimizer, loss],
+    )
+    assert history.losses.shape == (epochs,)
+    assert np.isfinite(history.losses).all()
+    before = full_data_loss(history.snapshots[0], x, y, loss)
+    after = full_data_loss(history.final, x, y, loss)
+    assert after < before
+    assert history.losses[-1] < history.losses[0]
+    # The final snapshot records the loss on all the data after the last step.
+    assert history.final.loss == pytest.approx(after, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("epochs", "every", "expected"),
+    [
+        (25, 10, [0, 10, 20, 25]),
+        (30, 10, [0, 10, 20, 30]),
+        (5, 1, [0, 1, 2, 3, 4, 5]),
+        (3, 100, [0, 3]),
+    ],
+)
+def test_snapshots_are_taken_every_few_epochs_and_after_the_last(
+    cubic, epochs, every, expected
+):
+    x, y = cubic
+    _, history = rc.train(x, y, epochs=epochs, snapshot_every=every)
+    assert [s.epoch for s in history.snapshots] == expected
+    assert history.final is history.snapshots[-1]
+    assert len(history.losses) == epochs
+
+
+def test_each_full_batch_snapshot_records_the_loss_of_its_epoch(cubic, trained):
+    x, y = cubic
+    _, history = trained
+    for snapshot in history.snapshots[:-1]:
+        assert snapshot.loss == history.losses[snapshot.epoch]
+        assert snapshot.loss == pytest.approx(full_data_loss(snapshot, x, y), rel=1e-4)
+
+
+def test_the_first_snapshot_holds_the_seeded_initialisation(cubic):
+    x, y = cubic
+    _, history = rc.train(x, y, epochs=3, n_hidden=5, seed=11)
+    rc.set_seed(11)
+    fresh = rc.Regressor(5)
+    assert_same_parameters(history.snapshots[0], rc.Snapshot.of(fresh, 0, 0.0))
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_the_same_seed_gives_an_identical_history(cubic, batch_size):
+    x, y = cubic
+    runs = [
+        rc.train(x, y, epochs=12, snapshot_every=4, batch_size=batch_size, seed=3)[1]
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].losses, runs[1].losses)
+    assert len(runs[0].snapshots) == len(runs[1].snapshots)
+    for a, b in zip(runs[0].snapshots, runs[1].snapshots, strict=True):
+        assert_same_parameters(a, b)
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_another_seed_gives_another_history(cubic, batch_size):
+    x, y = cubic
+    a = rc.train(x, y, epochs=12, batch_size=batch_size, seed=3)[1]
+    b = rc.train(x, y, epochs=12, batch_size=batch_size, seed=4)[1]
+    assert not np.array_equal(a.losses, b.losses)
+    assert not np.array_equal(a.final.w0, b.final.w0)
+
+
+def test_a_batch_as_large_as_the_data_is_full_batch_training(cubic):
+    x, y = cubic
+    full = rc.train(x, y, epochs=6)[1]
+    whole = rc.train(x, y, epochs=6, batch_size=len(x))[1]
+    np.testing.assert_array_equal(full.losses, whole.losses)
+    assert_same_parameters(full.final, whole.final)
+
+
+def test_column_vectors_and_tensors_train_exactly_like_flat_arrays(cubic):
+    x, y = cubic
+    flat = rc.train(x, y, epochs=5)[1]
+    column = rc.train(x.reshape(-1, 1), y.reshape(-1, 1), epochs=5)[1]
+    tensor = rc.train(torch.from_numpy(x), torch.from_numpy(y), epochs=5)[1]
+    for other in (column, tensor):
+        np.testing.assert_array_equal(flat.losses, other.losses)
+        assert_same_parameters(flat.final, other.final)
+
+
+def test_a_model_passed_in_is_trained_in_place_from_its_own_initialisation(cubic):
+    x, y = cubic
+    torch.manual_seed(99)
+    model = rc.Regressor(3)
+    initial = rc.Snapshot.of(model, 0, 0.0)
+    returned, history = rc.train(x, y, model=model, epochs=5, n_hidden=7)
+    assert returned is model
+    assert history.final.w0.shape == (3,)  # the model's size, not n_hidden=7
+    assert_same_parameters(history.snapshots[0], initial)
+    assert not np.array_equal(rc.Snapshot.of(model, 5, 0.0).w0, initial.w0)
+    assert_same_parameters(rc.Snapshot.of(model, 5, 0.0), history.final)
+
+
+def _diverging_epoch(cubic) -> int:
+    x, y = cubic
+    with pytest.raises(rc.TrainingDivergedError, match=r"at epoch \d+") as info:
+        rc.train(x, y, epochs=50, lr=1e3)
+    return int(re.search(r"at epoch (\d+)", str(info.value)).group(1))
+
+
+def test_a_huge_learning_rate_raises_training_diverged_naming_the_epoch(cubic):
+    x, y = cubic
+    epoch = _diverging_epoch(cubic)
+    assert 0 < epoch < 50
+    assert issubclass(rc.TrainingDivergedError, FloatingPointError)
+    # The named epoch is the first bad one: the epochs before it train cleanly.
+    _, history = rc.train(x, y, epochs=epoch, lr=1e3)
+    assert np.isfinite(history.losses).all()
+    with pytest.raises(rc.TrainingDivergedError, match=r"lr=1000\.0"):
+        rc.train(x, y, epochs=epoch + 1, lr=1e3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="train() checks the loss of each batch before its step but not the "
+    "final full-data loss after the last step: when the last step diverges, "
+    "train returns normally with history.final.loss == inf (params ~1e22)",
+)
+def test_train_never_returns_a_non_finite_final_loss(cubic):
+    x, y = cubic
+    epoch = _diverging_epoch(cubic)
+    # The epoch before the diverging one ends with a step to non-finite loss.
+    with pytest.raises(rc.TrainingDivergedError):
+        _, history = rc.train(x, y, epochs=epoch, lr=1e3)
+        assert math.isfinite(history.final.loss)
+
+
+# --- what the units contribute ----------------------------------------------------
+
+
+def test_predict_of_the_final_snapshot_equals_the_trained_model(cubic, trained):
+    x, _ = cubic
+    model, history = trained
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x).reshape(-1, 1)).numpy()[:, 0]
+    scale = float(np.abs(expected).max())
+    np.testing.assert_allclose(
+        rc.predict(history.final, x), expected, rtol=1e-5, atol=1e-6 * scale
+    )
+
+
+def test_unit_outputs_are_relu_of_each_units_pre_activation(trained):
+    _, history = trained
+    snapshot = history.final
+    x = np.linspace(-12, 12, 31)
+    out = rc.unit_outputs(snapshot, x)
+    assert out.shape == (31, len(snapshot.w0))
+    for i, v in enumerate(x):
+        for j, (w, b) in enumerate(zip(snapshot.w0, snapshot.b0, strict=True)):
+            assert out[i, j] == pytest.approx(max(float(w) * v + float(b), 0.0))
+
+
+@FAST
+@given(x=hnp.arrays(np.float64, st.integers(1, 20), elements=st.floats(-15, 15)))
+def test_unit_contributions_plus_b1_sum_to_the_prediction(trained, x):
+    _, history = trained
+    for snapshot in history.snapshots:
+        contributions = rc.unit_contributions(snapshot, x)
+        np.testing.assert_allclose(
+            contributions, rc.unit_outputs(snapshot, x) * snapshot.w1, rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            contributions.sum(axis=1) + snapshot.b1,
+            rc.predict(snapshot, x),
+            rtol=1e-12,
+            atol=1e-9,
+        )
+
+
+def _snapshot(w0, b0, w1=None, b1: float = 0.0) -> rc.Snapshot:
+    w0 = np.asarray(w0, dtype=float)
+    w1 = np.ones_like(w0) if w1 is None else np.asarray(w1, dtype=float)
+    return rc.Snapshot(0, 0.0, w0, np.asarray(b0, dtype=float), w1, b1)
+
+
+UNIT_PARAMETERS = hnp.arrays(
+    np.float64,
+    st.integers(1, 8),
+    elements=st.one_of(st.floats(-5, 5), st.sampled_from([0.0, -0.0])),
+)
+
+
+@FAST
+@given(data=st.data())
+def test_kinks_are_minus_b0_over_w0_and_nan_where_w0_is_zero(data):
+    w0 = data.draw(UNIT_PARAMETERS, label="w0")
+    b0 = data.draw(
+        hnp.arrays(np.float64, w0.shape, elements=st.floats(-5, 5)), label="b0"
+    )
+    out = rc.kinks(_snapshot(w0, b0))
+    for j in range(len(w0)):
+        if w0[j] == 0:
+            assert math.isnan(out[j])
+        else:
+            assert out[j] == -b0[j] / w0[j]
+            # The pre-activation is zero at the kink.
+            assert w0[j] * out[j] + b0[j] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_kinks_of_a_unit_with_zero_slope_is_nan_without_a_warning():
+    out = rc.kinks(_snapshot([2.0, 0.0, 0.0, -4.0], [-1.0, 1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(out, [0.5, math.nan, math.nan, 0.5])
+
+
+@FAST
+@given(
+    data=st.data(),
+    x=hnp.arrays(np.float64, st.integers(1, 10), elements=st.floats(-3, 3)),
+)
+def test_dead_units_are_those_whose_pre_activation_is_never_positive(data, x):
+    w0 = data.draw(UNIT_PARAMETERS, label="w0")
+    b0 = data.draw(
+        hnp.arrays(
+            np.float64,
+            w0.shape,
+            elements=st.one_of(st.floats(-5, 5), st.sampled_from([0.0, -0.0])),
+        ),
+        label="b0",
+    )
+    dead = rc.dead_units(_snapshot(w0, b0), x)
+    expected = [all(w0[j] * v + b0[j] <= 0 for v in x) for j in range(len(w0))]
+    assert dead.tolist() == expected
+
+
+def test_dead_units_on_a_hand_made_snapshot():
+    snapshot = _snapshot([1.0, -1.0, 0.0, 0.0, 2.0], [0.0, 0.0, 1.0, -1.0, -10.0])
+    x = np.linspace(-2, 2, 5)
+    # A unit on the kink (w0 x + b0 = 0) only at x = 0 is alive elsewhere;
+    # constant units are dead exactly when their bias is <= 0.
+    assert rc.dead_units(snapshot, x).tolist() == [False, False, False, True, True]
+    assert rc.dead_units(snapshot, [0.0]).tolist() == [True, True, False, True, True]
+
+
+def test_dead_units_get_no_gradient_on_the_data(cubic, trained):
+    x, y = cubic
+    _, history = trained
+    snapshot = history.final
+    dead = rc.dead_units(snapshot, x)
+    model = rc.Regressor(len(snapshot.w0))
+    with torch.no_grad():
+        model.hidden.weight.copy_(torch.from_numpy(snapshot.w0).reshape(-1, 1))
+        model.hidden.bias.copy_(torch.from_numpy(snapshot.b0))
+        model.output.weight.copy_(torch.from_numpy(snapshot.w1).reshape(1, -1))
+        model.output.bias.fill_(snapshot.b1)
+    xs = torch.from_numpy(x).reshape(-1, 1)
+    loss = torch.nn.functional.mse_loss(model(xs), torch.from_numpy(y).reshape(-1, 1))
+    loss.backward()
+    no_grad = (model.hidden.bias.grad == 0).numpy()
+    assert (no_grad[dead]).all()
+
+
+# --- the data sets ------------------------------------------------------------------
+
+
+def test_cubic_data_is_x_cubed_on_an_even_float32_grid():
+    x, y = rc.cubic_data()
+    assert x.shape == y.shape == (300,)
+    assert x.dtype == y.dtype == np.float32
+    assert (x[0], x[-1]) == (-10.0, 10.0)
+    np.testing.assert_allclose(np.diff(x), 20 / 299, rtol=1e-4)
+    np.testing.assert_allclose(y, x.astype(np.float64) ** 3, rtol=1e-6, atol=1e-6)
+
+
+def test_cubic_data_takes_its_size_and_range():
+    x, y = rc.cubic_data(11, low=-1.0, high=1.0)
+    np.testing.assert_allclose(x, np.linspace(-1, 1, 11), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(y, np.linspace(-1, 1, 11) ** 3, rtol=1e-5, atol=1e-7)
+
+
+def test_cubic_data_is_the_same_on_every_call():
+    a, b = rc.cubic_data(), rc.cubic_data()
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def _article_noisy_quadratic(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tony Phung's recipe, written as in the article (global NumPy seed)."""
+    state = np.random.get_state()  # noqa: NPY002 - restored below
+    try:
+        np.random.seed(seed)  # noqa: NPY002 - the article's own calls
+        x = torch.linspace(-2, 2, 20)
+        y = 3 * x**2 + 2 * x + 1
+        y = y + y * np.random.normal(scale=0.15, size=20)  # noqa: NPY002
+        y = y + np.random.normal(scale=1.5, size=20)  # noqa: NPY002
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    return x.numpy(), np.asarray(y)
+
+
+# The article multiplies a tensor by a NumPy array, which NumPy 2 warns about.
+ARRAY_WRAP = "ignore:__array_wrap__ must accept context:DeprecationWarning"
+
+
+@pytest.mark.filterwarnings(ARRAY_WRAP)
+@pytest.mark.parametrize("seed", [42, 7])
+def test_noisy_quadratic_data_reproduces_the_article_recipe(seed):
+    x, y = rc.noisy_quadratic_data(seed)
+    x_article, y_article = _article_noisy_quadratic(seed)
+    np.testing.assert_array_equal(x, x_article)
+    np.testing.assert_allclose(y, y_article, rtol=1e-12, atol=1e-12)
+
+
+def test_noisy_quadratic_data_shapes_dtypes_and_determinism():
+    x, y = rc.noisy_quadratic_data()
+    assert x.shape == y.shape == (20,)
+    assert x.dtype == np.float32
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(x, np.linspace(-2, 2, 20), rtol=1e-6, atol=1e-7)
+    x2, y2 = rc.noisy_quadratic_data()
+    np.testing.assert_array_equal(y, y2)
+    assert not np.array_equal(y, rc.noisy_quadratic_data(seed=43)[1])
+
+
+def test_noisy_quadratic_data_does_not_touch_the_global_numpy_stream():
+    np.random.seed(0)  # noqa: NPY002
+    expected = np.random.rand()  # noqa: NPY002
+    np.random.seed(0)  # noqa: NPY002
+    rc.noisy_quadratic_data()
+    assert np.random.rand() == expected  # noqa: NPY002
+
+
+def test_wiggly_data_reproduces_the_article_recipe():
+    state = np.random.get_state()  # noqa: NPY002
+    try:
+        np.random.seed(42)  # noqa: NPY002
+        x = np.random.rand(200, 1)  # noqa: NPY002
+        y = np.cos(6 * x) + np.random.randn(200, 1) * 0.08  # noqa: NPY002
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    x_package, y_package = rc.wiggly_data()
+    np.testing.assert_array_equal(x_package, x[:, 0])
+    np.testing.assert_array_equal(y_package, y[:, 0])
+
+
+def test_wiggly_data_shapes_dtypes_range_and_determinism():
+    x, y = rc.wiggly_data(n=50, seed=1, noise=0.0)
+    assert x.shape == y.shape == (50,)
+    assert x.dtype == y.dtype == np.float64
+    assert ((x >= 0) & (x < 1)).all()
+    np.testing.assert_allclose(y, np.cos(6 * x), rtol=1e-15)
+    np.testing.assert_array_equal(x, rc.wiggly_data(n=50, seed=1)[0])
+    assert not np.array_equal(x, rc.wiggly_data(n=50, seed=2)[0])

@@ -1,0 +1,74 @@
+"""Regenerate the expected-output notebooks tests/expected/<lesson>.ipynb.
+
+Each lesson in lessons/<lesson>.md is read with jupytext, executed with
+nbclient in lessons/ (as the book build does), given stable cell ids and
+written out with its outputs. nbval compares a fresh run against these files,
+so regenerate them only when a change of output is meant, and say so in the
+commit message.
+
+    python tools/expected_outputs.py               # every lesson
+    python tools/expected_outputs.py derivative    # only lessons/derivative.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = ROOT / "lessons"
+EXPECTED = ROOT / "tests" / "expected"
+
+
+def expected_path(lesson: Path) -> Path:
+    """Where the expected-output notebook of a lesson lives."""
+    return EXPECTED / f"{lesson.stem}.ipynb"
+
+
+def generate(lesson: Path) -> Path:
+    """Execute one lesson and write its expected-output notebook."""
+    nb = jupytext.read(lesson)
+    # Figures vanish when a non-inline backend is forced (see TOOLCHAIN.md).
+    os.environ.pop("MPLBACKEND", None)
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(LESSONS)}},
+    ).execute()
+    for number, cell in enumerate(nb.cells):
+        cell.id = f"cell-{number}"  # stable ids: no random diffs between runs
+        cell.metadata.pop("execution", None)  # timestamps
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["relu_course"] = {"generated_from": f"lessons/{lesson.name}"}
+    out = expected_path(lesson)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson names (default: all)")
+    names = parser.parse_args(argv).lessons
+    available = sorted(p.stem for p in LESSONS.glob("*.md"))
+    unknown = sorted(set(names) - set(available))
+    if unknown:
+        parser.error(f"unknown lesson(s) {unknown}; valid names: {available}")
+    for name in names or available:
+        start = time.perf_counter()
+        out = generate(LESSONS / f"{name}.md")
+        seconds = time.perf_counter() - start
+        print(f"{out.relative_to(ROOT)}  ({seconds:.1f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
