@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # Figures vanish from the book when a non-inline backend is forced (see TOOLCHAIN).
 unexport MPLBACKEND
+# The lessons' tensors are tiny: one thread is as fast, and several PyTorch
+# processes sharing a small machine's cores no longer slow each other ~100x.
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: help venv book test lint format expected serve clean lock
 

@@ -97,6 +97,9 @@ def _as_float_array(z: ArrayLike, name: str = "z") -> tuple[Any, str]:
     kind = _kind(z, name)
     if kind == "torch":
         return (z if z.is_floating_point() else z.double()), kind
+    if kind == "number":
+        # NumPy 2 treats a Python float as weakly typed: ask for float64 outright.
+        return np.asarray(z, dtype=np.float64), kind
     return np.asarray(z, dtype=np.result_type(z, np.float32)), kind
 
 
@@ -123,9 +126,12 @@ def prelu(z: ArrayLike, a: ArrayLike) -> ArrayLike:
     -0.75
     """
     x, kind = _as_float_array(z)
+    # where() picks one branch, so the gradient at z = 0 is a, as in torch's own
+    # prelu; adding two clamps would pass both gradients there (1 + a).
     if kind == "torch":
-        return x.clamp(min=0) + a * x.clamp(max=0)
-    return _back(np.maximum(x, 0) + np.asarray(a) * np.minimum(x, 0), kind)
+        return x.where(x > 0, a * x)
+    # a takes the array's dtype, so a float32 array stays float32.
+    return _back(np.where(x > 0, x, np.asarray(a, dtype=x.dtype) * x), kind)
 
 
 def elu(z: ArrayLike, alpha: float = 1.0) -> ArrayLike:
@@ -138,7 +144,9 @@ def elu(z: ArrayLike, alpha: float = 1.0) -> ArrayLike:
         raise ValueError(f"alpha must be > 0, got {alpha}")
     x, kind = _as_float_array(z)
     if kind == "torch":
-        return x.clamp(min=0) + alpha * x.clamp(max=0).expm1()
+        # exp of the clamped input: the branch where() discards cannot overflow
+        # to inf and poison the gradient with inf * 0 = nan.
+        return x.where(x > 0, alpha * x.clamp(max=0).expm1())
     return _back(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))), kind)
 
 

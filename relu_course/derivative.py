@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Real
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -43,6 +44,9 @@ class Interval(NamedTuple):
 
 def _real(z: float, name: str = "z") -> float:
     """z as a float, with a clear error for anything but a finite real number."""
+    # A numpy scalar (np.float32(2.0), np.int64(-1)) is a number here too.
+    if _kind(z, name) == "numpy" and np.ndim(z) == 0:
+        z = z.item()
     if _kind(z, name) != "number" or not math.isfinite(z):
         raise ValueError(f"{name} must be a finite real number, got {z!r}")
     return float(z)
@@ -80,7 +84,11 @@ def subdifferential(z: float) -> Interval:
 def _check_convention(at_zero: Convention) -> None:
     if at_zero == "random":
         return
-    if isinstance(at_zero, str) or not 0.0 <= at_zero <= 1.0:
+    if (
+        isinstance(at_zero, bool)
+        or not isinstance(at_zero, Real)
+        or not 0.0 <= at_zero <= 1.0
+    ):
         raise ValueError(
             "at_zero must be a number in the sub-differential [0, 1] or 'random', "
             f"got {at_zero!r}"
@@ -102,7 +110,8 @@ def relu_derivative(
     x = np.asarray(z, dtype=float)
     if np.isnan(x).any():
         raise ValueError("z must not contain NaN: relu has no derivative there")
-    grad = (x > 0).astype(float)
+    # np.where gives a writable array even for a 0-d input (astype gives a scalar).
+    grad = np.where(x > 0, 1.0, 0.0)
     zero = x == 0
     if at_zero == "random":
         grad[zero] = np.random.default_rng(seed).uniform(0.0, 1.0, zero.sum())

@@ -153,7 +153,10 @@ class TrainConfig:
         if self.batch_size is not None:
             positive_int("batch_size")
         if not (
-            isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0
+            isinstance(self.lr, int | float)
+            and not isinstance(self.lr, bool)
+            and math.isfinite(self.lr)
+            and self.lr > 0
         ):
             raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         for name, valid in (("optimizer", OPTIMIZERS), ("loss", LOSSES)):
@@ -253,9 +256,12 @@ def train(
                     "try a smaller learning rate"
                 )
             if start == 0 and epoch % config.snapshot_every == 0:
-                snapshots.append(
-                    Snapshot.of(model, epoch, value if perm is None else math.nan)
-                )
+                if perm is not None:  # a snapshot records the loss on all the data
+                    with torch.no_grad():
+                        value_all = float(loss_fn(model(xs), ys))
+                else:
+                    value_all = value
+                snapshots.append(Snapshot.of(model, epoch, value_all))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -263,6 +269,12 @@ def train(
         losses[epoch] = total / len(xs)
     with torch.no_grad():
         final_loss = float(loss_fn(model(xs), ys))
+    if not math.isfinite(final_loss):  # the very last step can diverge too
+        raise TrainingDivergedError(
+            f"loss became {final_loss} at epoch {config.epochs}, after the last "
+            f"step (lr={config.lr}); "
+            "try a smaller learning rate"
+        )
     snapshots.append(Snapshot.of(model, config.epochs, final_loss))
     return model, History(losses=losses, snapshots=snapshots)
 

@@ -62,3 +62,22 @@ def pytest_runtest_call(item):
     if type(item).__name__ == "IPyNbCell" and item.test_outputs is not None:
         _check_figures(item)
     return result
+
+
+# --- unit tests (tests/test_*.py) ----------------------------------------------
+# Only what the unit tests share. torch is already imported by relu_course.
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Run torch on one thread: the unit tests' tensors are tiny, and on a busy
+    2-core machine torch's spinning worker threads make each step ~100x slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+# --- end of the unit-test block ------------------------------------------------

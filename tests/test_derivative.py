@@ -29,7 +29,7 @@ ARRAYS = hnp.arrays(
 )
 WITH_ZEROS = np.array([-1.5, -0.0, 0.0, 2.0, 0.0])
 CONVENTIONS = [0.0, 0.5, 1.0]
-INVALID_CONVENTIONS = [1.5, -0.1, "half", math.nan]
+INVALID_CONVENTIONS = [1.5, -0.1, "half", math.nan, True, None]
 
 
 def relu_slope(v: float, at_zero: float) -> float:
@@ -115,14 +115,6 @@ def test_one_sided_derivatives_reject_non_numbers_with_a_type_error(bad):
         rc.relu_right_derivative(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="derivative._real accepts only what activation._kind calls a 'number'; "
-    "_kind classifies numpy scalars (np.float64 is even a float subclass) as "
-    "'numpy', so a finite numpy scalar is rejected with a ValueError that says it "
-    "must be a finite real number",
-)
 @pytest.mark.parametrize("z", [np.float64(0.0), np.float32(2.0), np.int64(-1)])
 def test_one_sided_derivatives_accept_numpy_scalars(z):
     assert rc.subdifferential(z) == rc.subdifferential(float(z))
@@ -166,13 +158,6 @@ def test_relu_derivative_accepts_a_list_and_a_tensor():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="relu_derivative builds grad with (x > 0).astype(float); for a 0-d "
-    "array that is a numpy scalar, so grad[zero] = at_zero raises TypeError "
-    "('numpy.float64' object does not support item assignment)",
-)
 @pytest.mark.parametrize(("z", "expected"), [(0.0, 0.5), (-2.0, 0.0), (3.0, 1.0)])
 def test_relu_derivative_of_a_single_number_uses_the_convention(z, expected):
     assert float(rc.relu_derivative(z, at_zero=0.5)) == expected

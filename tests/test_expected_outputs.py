@@ -93,6 +93,8 @@ def _run_nbval_on(notebook: nbformat.NotebookNode, tmp_path: Path) -> str:
             "pytest",
             "--nbval",
             "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(ROOT / "tests" / "nbval_sanitize.cfg"),
             "-p",
             "no:cacheprovider",
             "-q",
@@ -134,6 +136,7 @@ def test_an_expected_figure_changed_by_hand_fails_the_figure_check(tmp_path):
     )
     output = _run_nbval_on(nb, tmp_path)
     assert "differs from its expected image" in output, output[-2000:]
+    assert "2 failed" in output, output[-2000:]  # both swapped cells, nothing else
 
 
 def test_an_expected_text_output_changed_by_hand_fails_nbval(tmp_path):
@@ -147,5 +150,5 @@ def test_an_expected_text_output_changed_by_hand_fails_nbval(tmp_path):
     )
     stream.text = stream.text.replace("0", "1", 1) + "edited by hand\n"
     output = _run_nbval_on(nb, tmp_path)
-    assert " failed" in output, output[-2000:]
+    assert "1 failed" in output, output[-2000:]  # the edited cell, nothing else
     assert "edited by hand" in output  # nbval shows the stored output it expected
