@@ -7,11 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # Figures vanish from the book when a non-inline backend is forced (see TOOLCHAIN).
 unexport MPLBACKEND
-# The lessons' tensors are tiny: one thread is as fast, and several PyTorch
-# processes sharing a small machine's cores no longer slow each other ~100x.
-export OMP_NUM_THREADS ?= 1
+# Lessons execute with pinned threads and CPU kernels (why: tools/execution.env).
+include tools/execution.env
+export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' tools/execution.env)
 
-.PHONY: help venv book test lint format expected serve clean lock
+LAB    := $(VENV)/.lab-$(shell cat requirements-lab.lock | cksum | cut -d' ' -f1)
+
+.PHONY: help venv book test lint format expected serve lab clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -49,6 +51,15 @@ serve: book  ## serve the built site on http://127.0.0.1:8000
 
 lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
 	PYTHON=$(PYTHON) tools/lock.sh
+
+$(LAB): $(STAMP) requirements-lab.lock tools/jupyterlab-overrides.json
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-lab.lock
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@rm -f $(VENV)/.lab-* && touch $@
+
+lab: $(LAB)  ## open the lessons in JupyterLab (.md lessons open as notebooks)
+	$(BIN)/jupyter lab lessons
 
 clean:  ## remove the built site and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .coverage

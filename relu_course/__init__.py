@@ -32,6 +32,12 @@ from relu_course.derivative import (
     relu_with_convention,
     subdifferential,
 )
+from relu_course.dying import (
+    DyingRun,
+    activation_slopes,
+    dead_mask,
+    dying_experiment,
+)
 from relu_course.regressor import (
     History,
     Regressor,
@@ -54,6 +60,7 @@ from relu_course.style import COLORS, use_course_style
 
 __all__ = [
     "COLORS",
+    "DyingRun",
     "History",
     "Interval",
     "ReLUWithConvention",
@@ -61,8 +68,11 @@ __all__ = [
     "Snapshot",
     "TrainConfig",
     "TrainingDivergedError",
+    "activation_slopes",
     "cubic_data",
+    "dead_mask",
     "dead_units",
+    "dying_experiment",
     "elu",
     "embed",
     "expected_subgradient",

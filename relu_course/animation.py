@@ -7,9 +7,12 @@ keeps rendering cheap. Introduced in the lesson "Training a ReLU regressor".
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
@@ -94,16 +97,30 @@ def training_animation(
     return FuncAnimation(fig, draw, frames=len(snaps), interval=interval, blit=False)
 
 
-def embed(anim: FuncAnimation) -> Any:
+def embed(anim: FuncAnimation, dpi: float | None = None) -> Any:
     """The animation as a self-contained HTML player (plays without a kernel).
 
-    The figure is closed, so the notebook shows the player and no stray frame.
+    Frames are rendered at `dpi` (default: the figure's). The figure is closed,
+    so the notebook shows the player and no stray frame. The player's id is a
+    hash of its content, so an unchanged animation gives identical HTML.
     """
     from IPython.display import HTML
 
-    html = anim.to_jshtml(default_mode="once")
-    plt.close(anim._fig)
-    return HTML(html)
+    fig = anim._fig
+    if dpi is not None:
+        if not dpi > 0:
+            raise ValueError(f"dpi must be > 0, got {dpi!r}")
+        fig.set_dpi(dpi)
+    # Lay the figure out once: every frame then skips the layout pass.
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    with mpl.rc_context({"savefig.dpi": fig.dpi}):
+        html = anim.to_jshtml(default_mode="once")
+    plt.close(fig)
+    # matplotlib names the player's elements with a random uuid4 hex.
+    random_id = re.search(r'id="_anim_img([0-9a-f]{32})"', html)[1]
+    stable_id = hashlib.md5(html.replace(random_id, "").encode()).hexdigest()
+    return HTML(html.replace(random_id, stable_id))
 
 
 def save(anim: FuncAnimation, path: str | Path, fps: int = 5) -> Path:

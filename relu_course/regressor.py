@@ -307,6 +307,9 @@ def unit_contributions(snapshot: Snapshot, x: Any) -> np.ndarray:
 def predict(snapshot: Snapshot, x: Any) -> np.ndarray:
     """y_hat = sum of the unit contributions + b1, shape (len(x),).
 
+    A Snapshot holds weights only: this assumes relu units, whatever activation
+    the model was trained with (call the model itself for another activation).
+
     >>> s = Snapshot(0, 0.0, np.ones(2), np.array([0.0, -1.0]), np.ones(2), 0.5)
     >>> predict(s, [2.0])
     array([3.5])
@@ -322,7 +325,8 @@ def kinks(snapshot: Snapshot) -> np.ndarray:
     array([0.5, nan])
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(snapshot.w0 != 0, -snapshot.b0 / snapshot.w0, np.nan)
+        # + 0.0 turns -0.0 (from b0 = 0) into 0.0, so a kink at 0 prints as 0.
+        return np.where(snapshot.w0 != 0, -snapshot.b0 / snapshot.w0, np.nan) + 0.0
 
 
 def dead_units(snapshot: Snapshot, x: Any) -> np.ndarray:

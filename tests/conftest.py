@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # anti-aliasing noise, while a moved line or a changed label is far above it.
 FIGURE_RMS_TOLERANCE = 2.0
 DIFFS = ROOT / "_build" / "figure-diffs"
+
+# Lessons run by nbval (and the nbval runs of the tests) get the pinned threads
+# and CPU kernels of tools/execution.env, as under `make`, when those are unset.
+_ENV = ROOT / "tools" / "execution.env"
+for _line in _ENV.read_text().splitlines() if _ENV.exists() else []:
+    if _line and not _line.startswith("#"):
+        _name, _, _value = _line.partition("=")
+        os.environ.setdefault(_name, _value)
 
 
 def _pngs(outputs: list) -> list[bytes]:

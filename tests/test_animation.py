@@ -164,6 +164,34 @@ def test_embed_returns_an_html_player_and_closes_the_figure(animate, run):
     assert plt.get_fignums() == []
 
 
+def test_embed_gives_identical_html_for_the_same_animation(animate):
+    first, second = rc.embed(animate()).data, rc.embed(animate()).data
+    assert first == second
+    assert 'id="_anim_img' in first
+
+
+def test_embed_renders_frames_at_the_requested_dpi(animate):
+    from base64 import b64decode
+    from io import BytesIO
+
+    from PIL import Image
+
+    frames = {}
+    for dpi in (40, 80):
+        html = rc.embed(animate(), dpi=dpi).data
+        # The base64 text is split over lines ending in a backslash.
+        first = re.search(r"data:image/png;base64,([A-Za-z0-9+/=\\\s]+)", html)[1]
+        first = re.sub(r"[\\\s]", "", first)
+        frames[dpi] = Image.open(BytesIO(b64decode(first))).size
+    assert frames[80][0] == pytest.approx(2 * frames[40][0], abs=2)
+
+
+@pytest.mark.parametrize("dpi", [0, -10.0])
+def test_embed_rejects_a_dpi_that_is_not_positive(animate, dpi):
+    with pytest.raises(ValueError, match="dpi must be > 0"):
+        rc.embed(animate(), dpi=dpi)
+
+
 def test_save_writes_a_gif_with_one_frame_per_snapshot(animate, run, tmp_path):
     from PIL import Image
 

@@ -27,6 +27,14 @@ LESSONS = ROOT / "lessons"
 EXPECTED = ROOT / "tests" / "expected"
 
 
+def pin_execution_env() -> None:
+    """Set the variables of tools/execution.env that the environment lacks."""
+    for line in (ROOT / "tools" / "execution.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            os.environ.setdefault(name, value)
+
+
 def expected_path(lesson: Path) -> Path:
     """Where the expected-output notebook of a lesson lives."""
     return EXPECTED / f"{lesson.stem}.ipynb"
@@ -62,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(available))
     if unknown:
         parser.error(f"unknown lesson(s) {unknown}; valid names: {available}")
+    pin_execution_env()
     for name in names or available:
         start = time.perf_counter()
         out = generate(LESSONS / f"{name}.md")

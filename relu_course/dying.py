@@ -1,0 +1,130 @@
+"""The dying-relu experiment: train the same regressor from many seeds and
+count the hidden units that end dead, with any activation.
+
+A unit is dead on the data when the slope of its activation, taken at its
+pre-activation w0 x + b0, is at most `tol` in size for every x: then almost no
+gradient reaches its w0 and b0. With relu and tol = 0 this is `dead_units`.
+
+Introduced in the lesson "Dying ReLU"; "Variants of ReLU" repeats it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from relu_course.regressor import (
+    Regressor,
+    TrainConfig,
+    TrainingDivergedError,
+    _column,
+    set_seed,
+    train,
+)
+
+__all__ = ["DyingRun", "activation_slopes", "dead_mask", "dying_experiment"]
+
+
+@dataclass(frozen=True)
+class DyingRun:
+    """One seed of the experiment: dead units before and after, final loss."""
+
+    seed: int
+    dead_at_start: int  # dead units right after initialisation
+    dead_at_end: int  # dead units after training (-1 when training diverged)
+    final_loss: float  # loss on all the data after training (NaN when diverged)
+    model: Regressor | None  # the trained model (None when training diverged)
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the loss became NaN or infinite during training."""
+        return self.model is None
+
+
+def activation_slopes(model: Regressor, x: Any) -> np.ndarray:
+    """f'(w0 x + b0) for every unit, by autograd: shape (len(x), n_hidden).
+
+    >>> model = Regressor(2)
+    >>> with torch.no_grad():
+    ...     _ = model.hidden.weight.fill_(1.0), model.hidden.bias.copy_(
+    ...         torch.tensor([0.0, -5.0]))
+    >>> activation_slopes(model, np.array([-1.0, 2.0]))
+    array([[0., 0.],
+           [1., 0.]], dtype=float32)
+    """
+    if not isinstance(model, Regressor):
+        raise TypeError(f"model must be a Regressor, got {type(model).__name__}")
+    xs = _column(x, "x").to(model.hidden.weight.device)
+    with torch.no_grad():
+        z = model.hidden(xs)
+    z.requires_grad_(True)
+    (slopes,) = torch.autograd.grad(model.activation(z).sum(), z)
+    return slopes.detach().cpu().numpy()
+
+
+def dead_mask(model: Regressor, x: Any, tol: float = 0.0) -> np.ndarray:
+    """True for each unit whose activation slope satisfies |f'| <= tol on every x.
+
+    >>> model = Regressor(2)
+    >>> with torch.no_grad():
+    ...     _ = model.hidden.weight.fill_(1.0), model.hidden.bias.copy_(
+    ...         torch.tensor([0.0, -5.0]))
+    >>> dead_mask(model, np.array([-1.0, 2.0]))
+    array([False,  True])
+    """
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    return (np.abs(activation_slopes(model, x)) <= tol).all(axis=0)
+
+
+def dying_experiment(
+    x: Any,
+    y: Any,
+    seeds: Iterable[int],
+    activation: Callable[[], torch.nn.Module] = torch.nn.ReLU,
+    bias_offset: float = 0.0,
+    tol: float = 0.0,
+    config: TrainConfig | None = None,
+    **overrides: Any,
+) -> list[DyingRun]:
+    """Train one Regressor per seed (hidden biases shifted by bias_offset).
+
+    `activation` builds a fresh module per seed (a PReLU learns its own slope);
+    `overrides` replace fields of `config`. A run that diverges is kept, with
+    dead_at_end = -1 and a NaN loss.
+
+    >>> x = np.linspace(-1.0, 1.0, 20)
+    >>> runs = dying_experiment(x, x**2, seeds=[0, 1], bias_offset=-10.0, epochs=5)
+    >>> [(r.seed, r.dead_at_start, r.dead_at_end) for r in runs]
+    [(0, 7, 7), (1, 7, 7)]
+    """
+    if not callable(activation):
+        raise TypeError(
+            "activation must be a callable that builds a module, "
+            f"got {type(activation).__name__}"
+        )
+    if not math.isfinite(bias_offset):
+        raise ValueError(f"bias_offset must be a finite number, got {bias_offset!r}")
+    config = replace(config or TrainConfig(), **overrides)
+    runs = []
+    for seed in seeds:
+        set_seed(seed)
+        model = Regressor(config.n_hidden, activation=activation())
+        with torch.no_grad():
+            model.hidden.bias += bias_offset
+        dead_at_start = int(dead_mask(model, x, tol).sum())
+        try:
+            model, history = train(x, y, config, model=model, seed=seed)
+        except TrainingDivergedError:
+            runs.append(DyingRun(seed, dead_at_start, -1, math.nan, None))
+            continue
+        dead_at_end = int(dead_mask(model, x, tol).sum())
+        runs.append(
+            DyingRun(seed, dead_at_start, dead_at_end, history.final.loss, model)
+        )
+    return runs

@@ -1,0 +1,122 @@
+"""Unit tests of relu_course.dying: activation slopes, the dead-unit mask and
+the many-seed dying-relu experiment.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import relu_course as rc
+
+X = np.linspace(-2.0, 2.0, 41)
+
+
+def model_with(weights, biases, activation=None) -> rc.Regressor:
+    """A Regressor whose hidden layer has the given w0 and b0."""
+    model = rc.Regressor(len(weights), activation=activation)
+    with torch.no_grad():
+        model.hidden.weight.copy_(torch.tensor(weights)[:, None])
+        model.hidden.bias.copy_(torch.tensor(biases))
+    return model
+
+
+def test_relu_slopes_are_one_where_the_pre_activation_is_positive_else_zero():
+    model = model_with([1.0, -2.0, 0.5], [0.0, 1.0, -3.0])
+    z = X[:, None] * np.array([1.0, -2.0, 0.5]) + np.array([0.0, 1.0, -3.0])
+    expected = (z > 0).astype(np.float32)
+    np.testing.assert_array_equal(rc.activation_slopes(model, X), expected)
+
+
+def test_leaky_relu_slopes_are_its_negative_slope_left_of_the_kink():
+    model = model_with([1.0], [0.5], activation=torch.nn.LeakyReLU(0.1))
+    z = X + 0.5
+    expected = np.where(z > 0, 1.0, 0.1)[:, None]
+    np.testing.assert_allclose(rc.activation_slopes(model, X), expected, rtol=1e-6)
+
+
+def test_elu_slopes_match_the_formula_exp_z_on_the_negative_side():
+    model = model_with([3.0], [-1.0], activation=torch.nn.ELU())
+    z = 3.0 * X - 1.0
+    expected = np.where(z > 0, 1.0, np.exp(z))[:, None]
+    np.testing.assert_allclose(rc.activation_slopes(model, X), expected, rtol=1e-5)
+
+
+def test_dead_mask_with_relu_agrees_with_dead_units_of_the_snapshot():
+    for seed in range(5):
+        rc.set_seed(seed)
+        model = rc.Regressor(9)
+        with torch.no_grad():
+            model.hidden.bias -= 1.5  # some units dead, some alive
+        snapshot = rc.Snapshot.of(model, 0, 0.0)
+        expected = rc.dead_units(snapshot, X)
+        np.testing.assert_array_equal(rc.dead_mask(model, X), expected)
+
+
+def test_a_tolerance_counts_elu_units_far_on_the_negative_side_as_dead():
+    model = model_with([1.0, 1.0], [-20.0, -3.0], activation=torch.nn.ELU())
+    # Largest slopes on the data: exp(-18) and exp(-1).
+    np.testing.assert_array_equal(rc.dead_mask(model, X), [False, False])
+    np.testing.assert_array_equal(rc.dead_mask(model, X, tol=1e-3), [True, False])
+
+
+def test_a_unit_dead_at_the_start_keeps_its_parameters_under_sgd():
+    x, y = rc.cubic_data(60)
+    (run,) = rc.dying_experiment(x, y, [3], bias_offset=-6.0, epochs=30, lr=1e-4)
+    rc.set_seed(3)
+    start = rc.Regressor(7)
+    with torch.no_grad():
+        start.hidden.bias -= 6.0
+    dead = torch.from_numpy(rc.dead_units(rc.Snapshot.of(start, 0, 0.0), x))
+    assert 0 < run.dead_at_start == int(dead.sum()) < 7
+    for name in ("weight", "bias"):
+        before = getattr(start.hidden, name).detach()[dead]
+        after = getattr(run.model.hidden, name).detach()[dead]
+        assert torch.equal(after, before)
+    # The live units did move.
+    assert not torch.equal(run.model.hidden.bias[~dead], start.hidden.bias[~dead])
+
+
+def test_the_same_seeds_give_the_same_runs():
+    x, y = rc.cubic_data(50)
+    first = rc.dying_experiment(x, y, [0, 1], lr=3e-4, epochs=20)
+    second = rc.dying_experiment(x, y, [0, 1], lr=3e-4, epochs=20)
+    assert [(r.dead_at_end, r.final_loss) for r in first] == [
+        (r.dead_at_end, r.final_loss) for r in second
+    ]
+
+
+def test_a_diverging_run_is_kept_with_a_nan_loss():
+    x, y = rc.cubic_data(50)
+    (run,) = rc.dying_experiment(x, y, [0], lr=1.0, epochs=20)
+    assert run.diverged
+    assert run.dead_at_end == -1
+    assert math.isnan(run.final_loss)
+
+
+def test_each_run_gets_a_fresh_activation_module():
+    x, y = rc.cubic_data(50)
+    runs = rc.dying_experiment(x, y, [0, 1], activation=torch.nn.PReLU, epochs=3)
+    assert runs[0].model.activation is not runs[1].model.activation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"activation": torch.nn.ReLU()(torch.zeros(1))}, "activation must be"),
+        ({"bias_offset": math.inf}, "bias_offset must be"),
+        ({"tol": -1.0}, "tol must be"),
+    ],
+)
+def test_bad_arguments_of_the_experiment_are_named(kwargs, message):
+    x, y = rc.cubic_data(10)
+    with pytest.raises((TypeError, ValueError), match=message):
+        rc.dying_experiment(x, y, [0], epochs=1, **kwargs)
+
+
+def test_slopes_of_something_that_is_not_a_regressor_are_refused():
+    with pytest.raises(TypeError, match="model must be a Regressor"):
+        rc.activation_slopes(torch.nn.Linear(1, 1), X)
