@@ -13,10 +13,10 @@ export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' tools/execution.env)
 
 LAB    := $(VENV)/.lab-$(shell cat requirements-lab.lock | cksum | cut -d' ' -f1)
 
-.PHONY: help venv book test lint format expected serve lab clean lock
+.PHONY: help venv book site test lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)  ## create .venv with the pinned environment
 
-book: $(STAMP)  ## execute every lesson and build the site in _build/html
+book: $(STAMP)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml)
+ifneq ($(strip $(CLASS)),)
+	$(BIN)/python tools/edition.py --class $(CLASS)
+else ifneq ($(filter-out public,$(strip $(EDITION))),)
+	$(BIN)/python tools/edition.py --edition $(EDITION)
+else
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
+endif
+
+site: $(STAMP)  ## gather the built editions into _build/site, the folder to publish
+	$(BIN)/python tools/edition.py --site
 
 test: $(STAMP)  ## lint, unit tests, doctests, expected outputs of every lesson
 	$(BIN)/ruff check .
@@ -41,6 +50,10 @@ test: $(STAMP)  ## lint, unit tests, doctests, expected outputs of every lesson
 
 expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
 	$(BIN)/python tools/expected_outputs.py $(LESSONS)
+
+lesson: $(STAMP)  ## new lesson from the template: make lesson NAME=my-topic [TITLE="My topic"]
+	@test -n "$(NAME)" || { echo 'usage: make lesson NAME=my-topic [TITLE="My topic"]' >&2; exit 2; }
+	$(BIN)/python tools/new_lesson.py $(if $(TITLE),--title "$$TITLE") -- "$(NAME)"
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,82 @@
+"""Editions of the course from one source: public, student and teacher.
+
+The Sphinx config value ``course_edition`` picks one (``make book EDITION=...``):
+
+- public (default): solutions collapsed in dropdowns, no teacher notes;
+- student: no solutions at all (not in the HTML, not in the downloadable
+  notebooks of course_downloads), no teacher notes;
+- teacher: solutions shown open, and the lessons' teacher notes
+  (``:::{admonition} For teachers`` with ``:class: teacher-note``).
+
+``course_lesson_titles`` (label -> title), set for class editions, turns a
+reference to a lesson the class does not include into the lesson's title in
+italics instead of a broken link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+EDITIONS = ("public", "student", "teacher")
+TEACHER_NOTE = "teacher-note"
+
+
+def _check(app: Sphinx, config: Config) -> None:
+    if config.course_edition not in EDITIONS:
+        raise ConfigError(
+            f"course_edition must be one of {list(EDITIONS)}, "
+            f"got {config.course_edition!r}"
+        )
+    if config.html_copy_source:
+        # _sources/ would hand out every lesson's .md, solutions and notes included;
+        # lessons are downloaded from notebooks/, cut for the edition instead.
+        raise ConfigError("html_copy_source must be false (see course_downloads)")
+
+
+def _is_solution(node: nodes.Node) -> bool:
+    # sphinx-exercise's solution_node, after its gated start/end are merged.
+    return isinstance(node, nodes.Element) and node.get("type") == "solution"
+
+
+def _strip(app: Sphinx, doctree: nodes.document) -> None:
+    edition = app.config.course_edition
+    for node in list(doctree.findall(nodes.Element)):
+        if node.parent is None:
+            continue  # already removed with an ancestor
+        if TEACHER_NOTE in node.get("classes", []) and edition != "teacher":
+            node.parent.remove(node)
+        elif _is_solution(node):
+            if edition == "student":
+                node.parent.remove(node)
+            elif edition == "teacher" and "dropdown" in node["classes"]:
+                node["classes"].remove("dropdown")
+
+
+def _missing_lesson(
+    app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Node
+) -> nodes.Node | None:
+    titles = app.config.course_lesson_titles
+    target = node.get("reftarget", "")
+    if node.get("reftype") != "ref" or not titles:
+        return None
+    if target in titles:  # a lesson left out of this class
+        if node.get("refexplicit"):
+            return contnode
+        return nodes.emphasis(text=titles[target])
+    if target.startswith(("check-", "lesson-", "claims")):
+        return contnode  # a check inside a lesson left out: keep its text
+    return None
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("course_edition", "public", "env", [str])
+    app.add_config_value("course_lesson_titles", {}, "env", [dict])
+    app.connect("config-inited", _check)
+    app.connect("doctree-read", _strip)
+    app.connect("missing-reference", _missing_lesson)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -1,0 +1,238 @@
+"""Build an edition of the course, or a class edition, from the one source.
+
+    python tools/edition.py --edition student   # -> _build/student/html
+    python tools/edition.py --edition teacher   # -> _build/teacher/html
+    python tools/edition.py --class classes/example.yml
+                                   # -> _build/classes/example/html
+    python tools/edition.py --site  # every built edition -> _build/site
+
+An edition writes its own `_config.yml` (and, for a class, `_toc.yml`) under
+its output folder, derived from the root ones, and builds with Jupyter Book
+into that folder. Every edition shares the execution cache of `make book`
+(`_build/.jupyter_cache`), so a lesson executed once is not executed again.
+The Makefile calls this: `make book EDITION=student`, `make book CLASS=...`,
+`make site`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EDITIONS = ("public", "student", "teacher")
+CACHE = ROOT / "_build" / ".jupyter_cache"
+
+
+class EditionError(ValueError):
+    """A class file or an edition name that cannot be built."""
+
+
+def lessons(root: Path = ROOT) -> dict[str, str]:
+    """Every lesson's name (file stem) -> its title (the first '# ' heading)."""
+    titles = {}
+    for path in sorted((root / "lessons").glob("*.md")):
+        title = re.search(r"^# (.+)$", path.read_text(), re.MULTILINE)
+        titles[path.stem] = title.group(1).strip() if title else path.stem
+    return titles
+
+
+def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
+    """Validate a class file: title, lessons (known names, in class order), welcome."""
+    if not path.is_file():
+        raise EditionError(f"class file {path} does not exist")
+    spec = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(spec, dict):
+        raise EditionError(f"{path}: expected a mapping with title and lessons")
+    unknown_keys = sorted(set(spec) - {"title", "lessons", "welcome"})
+    if unknown_keys:
+        raise EditionError(
+            f"{path}: unknown keys {unknown_keys}; valid keys: title, lessons, welcome"
+        )
+    title = spec.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise EditionError(f"{path}: title must be a non-empty string")
+    chosen = spec.get("lessons")
+    if not isinstance(chosen, list) or not chosen:
+        raise EditionError(f"{path}: lessons must be a non-empty list of lesson names")
+    valid = lessons(root)
+    unknown = [name for name in chosen if name not in valid]
+    if unknown:
+        raise EditionError(
+            f"{path}: unknown lesson(s) {unknown}; valid lessons: {sorted(valid)}"
+        )
+    if len(set(chosen)) != len(chosen):
+        raise EditionError(f"{path}: a lesson is listed twice: {chosen}")
+    welcome = spec.get("welcome")
+    if welcome is not None:
+        page = root / welcome
+        if page.suffix != ".md" or not page.is_file():
+            raise EditionError(
+                f"{path}: welcome must be an existing .md file, got {welcome!r}"
+            )
+    return {"title": title.strip(), "lessons": chosen, "welcome": welcome}
+
+
+def class_toc(spec: dict[str, Any]) -> dict[str, Any]:
+    """The class table of contents: welcome page, lessons numbered 1.., reference."""
+    root = spec["welcome"] or "book/intro.md"
+    return {
+        "format": "jb-book",
+        "root": str(Path(root).with_suffix("")),
+        "parts": [
+            {
+                "caption": "Lessons",
+                "numbered": True,
+                "chapters": [{"file": f"lessons/{name}"} for name in spec["lessons"]],
+            },
+            {
+                "caption": "Reference",
+                "chapters": [{"file": "book/glossary"}, {"file": "book/references"}],
+            },
+        ],
+    }
+
+
+def edition_config(
+    edition: str,
+    prefix: str,
+    root: Path = ROOT,
+    title: str | None = None,
+    class_: bool = False,
+) -> dict:
+    """The root _config.yml with this edition's settings.
+
+    prefix is the edition's folder in the published site (``make site``).
+    """
+    if edition not in EDITIONS:
+        raise EditionError(f"edition must be one of {list(EDITIONS)}, got {edition!r}")
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    config["execute"]["cache"] = str(root / CACHE.relative_to(ROOT))
+    sphinx = config["sphinx"]
+    sphinx["config"]["course_edition"] = edition
+    sphinx["config"]["course_site_prefix"] = prefix
+    # Local extension paths are relative to the book, which stays the repo root.
+    sphinx["local_extensions"] = {
+        name: str(root / path) for name, path in sphinx["local_extensions"].items()
+    }
+    config["bibtex_bibfiles"] = [str(root / p) for p in config["bibtex_bibfiles"]]
+    if title:
+        config["title"] = title
+    elif edition != "public":
+        config["title"] = f"{config['title']}, {edition} edition"
+    if class_:
+        labels = {f"lesson-{name}": t for name, t in lessons(root).items()}
+        sphinx["config"]["course_lesson_titles"] = labels
+    return config
+
+
+def build(out: Path, config: dict, toc: dict | None, root: Path = ROOT) -> Path:
+    """Write the edition's config (and toc), build it, return its html folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    toc_path = root / "_toc.yml"
+    if toc is not None:
+        toc_path = out / "_toc.yml"
+        toc_path.write_text(yaml.safe_dump(toc, sort_keys=False))
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(root),
+        "--config",
+        str(out / "_config.yml"),
+        "--toc",
+        str(toc_path),
+        "--path-output",
+        str(out),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    subprocess.run(command, check=True)
+    # Jupyter Book writes <out>/_build/html; publish it as <out>/html.
+    html = out / "html"
+    shutil.rmtree(html, ignore_errors=True)
+    shutil.copytree(out / "_build" / "html", html)
+    return html
+
+
+def build_edition(edition: str, root: Path = ROOT) -> Path:
+    """Build the student or teacher edition into _build/<edition>/html."""
+    config = edition_config(edition, f"{edition}/", root)
+    return build(root / "_build" / edition, config, None, root)
+
+
+def build_class(path: Path, root: Path = ROOT) -> Path:
+    """Build a class edition into _build/classes/<file name>/html."""
+    spec = read_class(path, root)
+    prefix = f"classes/{path.stem}/"
+    config = edition_config("public", prefix, root, spec["title"], class_=True)
+    return build(root / "_build" / "classes" / path.stem, config, class_toc(spec), root)
+
+
+def assemble_site(root: Path = ROOT) -> Path:
+    """Put every built edition into _build/site, laid out as it is published.
+
+    The public site is the root; student/, teacher/ and classes/NAME/ hold the
+    editions that were built. Colab opens the lessons' notebooks there.
+    """
+    public = root / "_build" / "html"
+    if not (public / "index.html").is_file():
+        raise EditionError("the public site is not built: run `make book` first")
+    site = root / "_build" / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(
+        public, site, ignore=shutil.ignore_patterns(".buildinfo", "_sources")
+    )
+    folders = [root / "_build" / e / "html" for e in EDITIONS if e != "public"]
+    folders += sorted((root / "_build" / "classes").glob("*/html"))
+    for html in folders:
+        if (html / "index.html").is_file():
+            prefix = html.parent.relative_to(root / "_build")
+            shutil.copytree(
+                html, site / prefix, ignore=shutil.ignore_patterns(".buildinfo")
+            )
+    (site / ".nojekyll").touch()  # GitHub Pages would drop _static/ and _images/
+    return site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--edition", choices=[e for e in EDITIONS if e != "public"])
+    group.add_argument(
+        "--class", dest="class_file", help="a class file, e.g. classes/example.yml"
+    )
+    group.add_argument(
+        "--site", action="store_true", help="assemble the built editions in _build/site"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.site:
+            site = assemble_site()
+            print(f"The site to publish is in {site.relative_to(ROOT)}/")
+            return 0
+        if args.edition:
+            html = build_edition(args.edition)
+        else:
+            html = build_class(Path(args.class_file).resolve())
+    except EditionError as error:
+        parser.error(str(error))
+    except subprocess.CalledProcessError as error:
+        print(f"the edition build failed (exit {error.returncode})", file=sys.stderr)
+        return 1
+    print(f"Built: open file://{html / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
