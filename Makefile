@@ -12,8 +12,14 @@ include tools/execution.env
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' tools/execution.env)
 
 LAB    := $(VENV)/.lab-$(shell cat requirements-lab.lock | cksum | cut -d' ' -f1)
+# The site's node tools, from tools/site/package-lock.json: KaTeX renders the
+# maths when the book is built; Lighthouse (a dev dependency) only benchmarks.
+NODE       := tools/site/node_modules
+NODE_BOOK  := $(NODE)/.installed-book
+NODE_BENCH := $(NODE)/.installed-bench
+BENCH_SITE ?= _build/html
 
-.PHONY: help venv book site test lint format expected lesson serve lab clean lock
+.PHONY: help venv book site bench-site test chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -26,7 +32,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)  ## create .venv with the pinned environment
 
-book: $(STAMP)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml)
+book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml)
 ifneq ($(strip $(CLASS)),)
 	$(BIN)/python tools/edition.py --class $(CLASS)
 else ifneq ($(filter-out public,$(strip $(EDITION))),)
@@ -39,14 +45,34 @@ endif
 site: $(STAMP)  ## gather the built editions into _build/site, the folder to publish
 	$(BIN)/python tools/edition.py --site
 
-test: $(STAMP)  ## lint, unit tests, doctests, expected outputs of every lesson
+$(NODE_BOOK): tools/site/package-lock.json
+	npm ci --prefix tools/site --omit=dev --no-audit --no-fund
+	@touch $@
+
+$(NODE_BENCH): tools/site/package-lock.json
+	npm ci --prefix tools/site --no-audit --no-fund
+	@touch $@ $(NODE_BOOK)
+
+bench-site: $(STAMP) $(NODE_BENCH)  ## Lighthouse, weight, offline check of the built site (make book first; BENCH_SITE=dir)
+	@test -f $(BENCH_SITE)/index.html || { echo "no site in $(BENCH_SITE): run \`make book\` first" >&2; exit 2; }
+	$(BIN)/python tools/bench_site.py --site $(BENCH_SITE)
+
+test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of every lesson, the site in a browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@echo "== unit tests and doctests of relu_course, with branch coverage"
-	$(BIN)/python -m pytest relu_course tests --cov --cov-report=term-missing
+	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing
 	@echo "== every lesson against its expected output (nbval and figure checks)"
 	$(BIN)/python -m pytest tests/expected --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg
+	@echo "== the built site in a real browser (Chromium driven by Playwright), offline"
+	@$(MAKE) --no-print-directory book chromium
+	$(BIN)/python -m pytest tests/browser
+
+chromium:  ## install Debian's chromium for the browser tests, if it is missing
+	@command -v chromium >/dev/null || { \
+	    echo "installing Debian's chromium (the browser tests never download one)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
 	$(BIN)/python tools/expected_outputs.py $(LESSONS)
@@ -59,8 +85,8 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-serve: book  ## serve the built site on http://127.0.0.1:8000
-	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+serve: book  ## serve the built site with gzip on http://127.0.0.1:8000
+	$(BIN)/python tools/serve.py _build/html --port 8000
 
 lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
 	PYTHON=$(PYTHON) tools/lock.sh

@@ -8,7 +8,12 @@ keeps rendering cheap. Introduced in the lesson "Training a ReLU regressor".
 from __future__ import annotations
 
 import hashlib
-import re
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from html import escape
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +21,12 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
+from PIL import Image
 
 from relu_course.regressor import History, predict, unit_contributions, unit_outputs
 from relu_course.style import COLORS
 
-__all__ = ["embed", "save", "training_animation"]
+__all__ = ["Player", "embed", "save", "training_animation"]
 
 
 def _limits(values: list[np.ndarray]) -> tuple[float, float]:
@@ -42,8 +48,8 @@ def training_animation(
     >>> anim = training_animation(history, x, y)
     >>> [ax.get_xlabel() for ax in plt.gcf().axes]
     ['x', 'x', 'x']
-    >>> '<div class="animation">' in embed(anim).data
-    True
+    >>> embed(anim).frames
+    3
     """
     if not history.snapshots:
         raise ValueError("history has no snapshots to animate")
@@ -97,30 +103,384 @@ def training_animation(
     return FuncAnimation(fig, draw, frames=len(snaps), interval=interval, blit=False)
 
 
-def embed(anim: FuncAnimation, dpi: float | None = None) -> Any:
-    """The animation as a self-contained HTML player (plays without a kernel).
+# The player's style and script are the same for every animation, kept here
+# rather than as package data files. No external resource, no icon font: icons are
+# inline SVG. Colours come from the page: text, icons, borders and focus rings are
+# currentColor, so they follow the theme's light and dark modes (in dark mode the
+# pydata theme puts notebook outputs on a light card with dark text), and the
+# slider takes the theme's primary colour.
+PLAYER_CSS = """
+.course-animation { margin: 0.25rem 0 1rem; }
+.course-animation-bar { display: flex; flex-wrap: wrap; align-items: center;
+  gap: 0.5rem 1rem; }
+.course-animation-controls { display: flex; flex: 1 1 20rem; align-items: center;
+  gap: 0.5rem; }
+.course-animation-controls[hidden] { display: none; }
+.course-animation button { display: inline-flex; align-items: center;
+  justify-content: center; min-width: 2.75rem; min-height: 2.75rem; margin: 0;
+  padding: 0 0.5rem; font: inherit; color: inherit; background: transparent;
+  border: 1px solid currentColor; border-radius: 0.25rem; cursor: pointer; }
+.course-animation button:hover {
+  background: color-mix(in srgb, currentColor 12%, transparent); }
+.course-animation :focus-visible { outline: 3px solid currentColor;
+  outline-offset: 2px; }
+.course-animation svg { width: 1rem; height: 1rem; fill: currentColor; }
+.course-animation[data-playing] .course-animation-icon-play,
+.course-animation:not([data-playing]) .course-animation-icon-pause { display: none; }
+.course-animation-slider { flex: 1 1 8rem; min-width: 6rem; margin: 0;
+  accent-color: var(--pst-color-primary, currentColor); }
+.course-animation-label { font-variant-numeric: tabular-nums; }
+.course-animation-hint { margin: 0; font-size: 0.9em; }
+.course-animation-visually-hidden { position: absolute; width: 1px; height: 1px;
+  margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%);
+  white-space: nowrap; border: 0; }
+@media (prefers-reduced-motion: reduce) {
+  .course-animation, .course-animation * { transition: none !important;
+    animation: none !important; scroll-behavior: auto !important; }
+}
+"""
 
-    Frames are rendered at `dpi` (default: the figure's). The figure is closed,
-    so the notebook shows the player and no stray frame. The player's id is a
-    hash of its content, so an unchanged animation gives identical HTML.
+PLAYER_JS = """
+(function () {
+  "use strict";
+  var REDUCED = "(prefers-reduced-motion: reduce)";
+  function reducedMotion() {
+    return !!(window.matchMedia && window.matchMedia(REDUCED).matches);
+  }
+  // The sprite is the image output shown just before the player (myst-nb: the
+  // previous sibling of the player's output; JupyterLab: the previous output
+  // area child). Look at earlier siblings of the player and of a few of its
+  // ancestors, nearest first; the image's size confirms it.
+  function candidates(root) {
+    var found = [];
+    var node = root;
+    for (var depth = 0; depth < 4 && node && node.parentElement; depth++) {
+      var sib = node.previousElementSibling;
+      for (; sib; sib = sib.previousElementSibling) {
+        var imgs = sib.tagName === "IMG" ? [sib] : sib.querySelectorAll("img");
+        for (var i = imgs.length - 1; i >= 0; i--) found.push(imgs[i]);
+      }
+      node = node.parentElement;
+    }
+    return found;
+  }
+  function init(root) {
+    if (root.hasAttribute("data-ready")) return;
+    root.setAttribute("data-ready", "");
+    var n = Number(root.dataset.frames);
+    var width = Number(root.dataset.width);
+    var height = Number(root.dataset.height);
+    var interval = Number(root.dataset.interval) || 200;
+    var labels = JSON.parse(root.dataset.labels);
+    var controls = root.querySelector(".course-animation-controls");
+    var play = root.querySelector(".course-animation-play");
+    var prev = root.querySelector(".course-animation-prev");
+    var next = root.querySelector(".course-animation-next");
+    var slider = root.querySelector(".course-animation-slider");
+    var label = root.querySelector(".course-animation-label");
+    var hint = root.querySelector(".course-animation-hint");
+    var sprite = null;
+    var timer = null;
+    var frame = 0;
+
+    function show(k) {
+      frame = Math.max(0, Math.min(n - 1, k));
+      root.dataset.frame = String(frame);
+      slider.value = String(frame);
+      slider.setAttribute("aria-valuetext", labels[frame]);
+      label.textContent = labels[frame];
+      if (sprite) {
+        var y = n > 1 ? (100 * frame) / (n - 1) : 0;
+        sprite.style.objectPosition = "0 " + y + "%";
+      }
+    }
+    function pause() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      root.removeAttribute("data-playing");
+      play.setAttribute("aria-label", "Play");
+      play.title = "Play";
+      label.setAttribute("aria-live", "polite");
+    }
+    function schedule() {
+      // Reduced motion: play only on a press, and at most one frame a second.
+      var slow = reducedMotion() ? Math.max(interval, 1000) : interval;
+      timer = setTimeout(tick, slow);
+    }
+    function tick() {
+      timer = null;
+      if (!root.isConnected || frame >= n - 1) { pause(); return; }
+      show(frame + 1);
+      if (frame >= n - 1) pause(); else schedule();
+    }
+    function start() {
+      root.setAttribute("data-playing", "");
+      play.setAttribute("aria-label", "Pause");
+      play.title = "Pause";
+      label.setAttribute("aria-live", "off");  // no announcement per frame
+      // The press shows at once: the next frame, or the first one again.
+      if (frame >= n - 1) { show(0); schedule(); } else tick();
+    }
+    play.addEventListener("click", function () {
+      if (root.hasAttribute("data-playing")) pause(); else start();
+    });
+    prev.addEventListener("click", function () { pause(); show(frame - 1); });
+    next.addEventListener("click", function () { pause(); show(frame + 1); });
+    slider.addEventListener("input", function () {
+      pause();
+      show(Number(slider.value));
+    });
+
+    function claim(img) {
+      // Its size, or before it loads the size its attributes give, if any.
+      var w = img.naturalWidth || Number(img.getAttribute("width"));
+      var h = img.naturalHeight || Number(img.getAttribute("height"));
+      if (sprite || w !== width || h !== height * n) return false;
+      sprite = img;
+      img.setAttribute("data-course-animation", root.id);
+      var alt = img.getAttribute("alt");
+      if (!alt || alt === img.getAttribute("src")) img.alt = root.dataset.alt;
+      var s = img.style;
+      s.display = "block";
+      s.boxSizing = "content-box";  // the frame's aspect ratio is the content's
+      s.padding = "0";
+      s.width = width + "px";
+      s.maxWidth = "100%";
+      s.height = "auto";
+      s.aspectRatio = width + " / " + height;
+      s.objectFit = "cover";
+      controls.hidden = false;
+      if (hint) hint.hidden = true;
+      show(frame);
+      return true;
+    }
+    var tries = 0;
+    var watched = [];
+    function find() {
+      candidates(root).forEach(function (img) {
+        if (img.hasAttribute("data-course-animation") || watched.indexOf(img) >= 0) {
+          return;
+        }
+        watched.push(img);
+        // A lazy image loads once it nears the viewport: claim it then.
+        claim(img);
+        img.addEventListener("load", function () { claim(img); });
+      });
+      // Notebook front ends may attach the image output after the player's.
+      if (!sprite && ++tries < 20) setTimeout(find, 100 * tries);
+    }
+    show(0);
+    find();
+  }
+  var here = document.currentScript && document.currentScript.parentElement;
+  if (here && here.classList.contains("course-animation")) init(here);
+  document.querySelectorAll(".course-animation").forEach(init);
+})();
+"""
+
+_ICONS = {
+    "prev": '<path d="M3 2.5h2v11H3zM13 2.5v11L6 8z"/>',
+    "play": '<path d="M4 2.5v11L13 8z"/>',
+    "pause": '<path d="M3.5 2.5h3v11h-3zM9.5 2.5h3v11h-3z"/>',
+    "next": '<path d="M11 2.5h2v11h-2zM3 2.5v11L10 8z"/>',
+}
+# Frames are quantized to this many colours: a palette PNG is several times
+# smaller than a true-colour one and looks the same for line plots.
+SPRITE_COLORS = 64
+
+
+def _icon(name: str) -> str:
+    return (
+        f'<svg class="course-animation-icon-{name}" viewBox="0 0 16 16" '
+        f'aria-hidden="true" focusable="false">{_ICONS[name]}</svg>'
+    )
+
+
+@dataclass(frozen=True)
+class Player:
+    """An animation ready for a page: its frames as one sprite PNG, and a player.
+
+    A notebook shows it as two outputs, the sprite image then the HTML player,
+    which finds the image just before it and shows one frame of it at a time.
     """
-    from IPython.display import HTML
 
+    sprite: bytes = field(repr=False)
+    html: str = field(repr=False)
+    frames: int
+    width: int
+    height: int
+
+    def _ipython_display_(self) -> None:
+        """Show the sprite (written to a file by myst-nb) and then the player."""
+        from IPython.display import HTML, Image, display
+
+        display(Image(data=self.sprite, format="png"))
+        display(HTML(self.html))
+
+
+def _render_frames(anim: FuncAnimation, frame_data: list[Any]) -> list[Image.Image]:
+    """Draw the frames of `anim` for `frame_data` and return them as RGB images."""
     fig = anim._fig
-    if dpi is not None:
-        if not dpi > 0:
+    images = []
+    with mpl.rc_context({"savefig.bbox": "standard", "savefig.transparent": False}):
+        for framedata in frame_data:
+            anim._draw_frame(framedata)
+            buffer = BytesIO()
+            fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+            width, height = (int(size) for size in fig.bbox.size)
+            rgba = Image.frombuffer("RGBA", (width, height), buffer.getvalue())
+            white = Image.new("RGBA", rgba.size, "white")
+            images.append(Image.alpha_composite(white, rgba).convert("RGB"))
+    return images
+
+
+def _sprite(frames: list[Image.Image]) -> bytes:
+    """The frames stacked top to bottom in one palette PNG."""
+    width, height = frames[0].size
+    sheet = Image.new("RGB", (width, height * len(frames)), "white")
+    for number, frame in enumerate(frames):
+        sheet.paste(frame, (0, number * height))
+    palette = sheet.quantize(
+        colors=SPRITE_COLORS,
+        method=Image.Quantize.MEDIANCUT,
+        dither=Image.Dither.NONE,
+    )
+    buffer = BytesIO()
+    palette.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _default_alt(fig: Any, n_frames: int) -> str:
+    """Alt text from the figure itself: how many frames and the panels' titles."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    panels = f" of {len(titles)} panels: " + "; ".join(titles) if titles else ""
+    return f"Animation in {n_frames} frames{panels}."
+
+
+def embed(
+    anim: FuncAnimation,
+    dpi: float | None = None,
+    labels: Sequence[str] | None = None,
+    alt: str | None = None,
+) -> Player:
+    """The animation as a sprite image and an accessible HTML player, offline.
+
+    Frames are rendered at `dpi` (default: the figure's) and stacked in one
+    palette PNG; in a notebook the result shows as two outputs, the image (a file
+    of its own on a built page, not inlined in the HTML) and the player. The
+    figure is closed. `labels` are the frames' captions (default "Frame k of n"),
+    `alt` the image's alt text (default: the panels' titles). Nothing plays until
+    the reader presses play; with prefers-reduced-motion, play steps at most one
+    frame a second. Ids are a hash of the content: the same animation gives the
+    same output. Without JavaScript the page shows the first frame.
+
+    Hooks for tests and styles: the root `.course-animation` has `data-frame`
+    (shown frame, 0-based, updated on every change), `data-frames` (count) and
+    `data-playing` (while playing); inside it the buttons
+    `.course-animation-prev`, `.course-animation-play` (aria-label "Play" or
+    "Pause") and `.course-animation-next`, the range input
+    `.course-animation-slider` and `.course-animation-label` (the frame's label).
+
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> (line,) = ax.plot([0, 1], [0, 0])
+    >>> anim = FuncAnimation(fig, lambda i: [line.set_ydata([0, i])], frames=3)
+    >>> player = embed(anim, dpi=20, labels=["start", "middle", "end"])
+    >>> player
+    Player(frames=3, width=80, height=60)
+    >>> 'data-frames="3"' in player.html and "end" in player.html
+    True
+    """
+    fig = anim._fig
+    try:
+        if dpi is not None and not dpi > 0:
             raise ValueError(f"dpi must be > 0, got {dpi!r}")
-        fig.set_dpi(dpi)
-    # Lay the figure out once: every frame then skips the layout pass.
-    fig.canvas.draw()
-    fig.set_layout_engine("none")
-    with mpl.rc_context({"savefig.dpi": fig.dpi}):
-        html = anim.to_jshtml(default_mode="once")
-    plt.close(fig)
-    # matplotlib names the player's elements with a random uuid4 hex.
-    random_id = re.search(r'id="_anim_img([0-9a-f]{32})"', html)[1]
-    stable_id = hashlib.md5(html.replace(random_id, "").encode()).hexdigest()
-    return HTML(html.replace(random_id, stable_id))
+        frame_data = list(anim.new_saved_frame_seq())
+        n = len(frame_data)
+        if labels is None:
+            labels = [f"Frame {k + 1} of {n}" for k in range(n)]
+        elif isinstance(labels, str):
+            raise ValueError(f"labels must be one text per frame, not a str: {n} texts")
+        elif len(labels) != n:
+            raise ValueError(
+                f"labels must have one text per frame: got {len(labels)} labels "
+                f"for {n} frames"
+            )
+        if dpi is not None:
+            fig.set_dpi(dpi)
+        # Lay the figure out once: every frame then skips the layout pass.
+        fig.canvas.draw()
+        fig.set_layout_engine("none")
+        frames = _render_frames(anim, frame_data)
+    finally:
+        anim._draw_was_started = True  # no warning about an animation unrendered
+        plt.close(fig)
+    labels = [str(label) for label in labels]
+    alt = _default_alt(fig, n) if alt is None else alt
+    width, height = frames[0].size
+    sprite = _sprite(frames)
+    interval = int(anim._interval)
+    digest = hashlib.sha256(sprite)
+    digest.update(json.dumps([labels, alt, interval]).encode())
+    html = _player_html(
+        f"course-animation-{digest.hexdigest()[:16]}",
+        labels,
+        alt,
+        width,
+        height,
+        interval,
+    )
+    return Player(sprite=sprite, html=html, frames=n, width=width, height=height)
+
+
+def _player_html(
+    uid: str, labels: list[str], alt: str, width: int, height: int, interval: int
+) -> str:
+    """The player's HTML: controls, label, style and script, ids from `uid`."""
+    n = len(labels)
+    attr = partial(escape, quote=True)
+    # Without JavaScript, crop the sprite to its first frame where the browser
+    # knows :has() (myst-nb's and JupyterLab's layouts of a cell's outputs).
+    crop = (
+        f".cell_output:has(> * > #{uid}) > img, "
+        f".jp-OutputArea-child:has(+ .jp-OutputArea-child #{uid}) img "
+        "{ display: block; box-sizing: content-box; padding: 0; "
+        f"width: {width}px; max-width: 100%; height: auto; "
+        f"aspect-ratio: {width} / {height}; object-fit: cover; "
+        "object-position: 0 0; }\n"
+        f"#{uid} {{ max-width: {width}px; }}"  # the controls span the frame
+    )
+    button = (
+        '<button type="button" class="course-animation-{0}" aria-label="{1}" '
+        'title="{1}">{2}</button>'
+    )
+    return "\n".join(
+        [
+            f'<div class="course-animation" id="{uid}" role="group" '
+            f'aria-label="Animation player" data-frame="0" data-frames="{n}" '
+            f'data-width="{width}" data-height="{height}" '
+            f'data-interval="{interval}" data-alt="{attr(alt)}" '
+            f'data-labels="{attr(json.dumps(labels))}">',
+            f"<style>{PLAYER_CSS}{crop}\n</style>",
+            '<div class="course-animation-bar">',
+            '<div class="course-animation-controls" hidden>',
+            button.format("prev", "Previous frame", _icon("prev")),
+            button.format("play", "Play", _icon("play") + _icon("pause")),
+            button.format("next", "Next frame", _icon("next")),
+            f'<label class="course-animation-visually-hidden" for="{uid}-slider">'
+            "Frame</label>",
+            f'<input type="range" class="course-animation-slider" id="{uid}-slider" '
+            f'min="0" max="{n - 1}" step="1" value="0" '
+            f'aria-valuetext="{attr(labels[0])}">',
+            "</div>",
+            f'<span class="course-animation-label" aria-live="polite">'
+            f"{escape(labels[0])}</span>",
+            "</div>",
+            f'<p class="course-animation-hint">The first of {n} frames is shown; '
+            "the controls need JavaScript.</p>",
+            f"<script>{PLAYER_JS}</script>",
+            "</div>",
+        ]
+    )
 
 
 def save(anim: FuncAnimation, path: str | Path, fps: int = 5) -> Path:

@@ -1,5 +1,5 @@
 """Unit tests of relu_course.animation: the three-panel training animation, its
-HTML player and the files it saves.
+sprite and HTML player, and the files it saves.
 
 Every animation made here is rendered (or saved) before the test ends: matplotlib
 warns about an animation deleted unrendered, and warnings are errors.
@@ -7,13 +7,17 @@ warns about an animation deleted unrendered, and warnings are errors.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from html import unescape
+from io import BytesIO
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from IPython.display import HTML
+from PIL import Image
 
 import relu_course as rc
 
@@ -154,42 +158,164 @@ def test_x_and_y_of_different_lengths_cannot_be_animated(run):
     assert plt.get_fignums() == []
 
 
-def test_embed_returns_an_html_player_and_closes_the_figure(animate, run):
-    anim = animate()
-    html = rc.embed(anim)
-    assert isinstance(html, HTML)
-    assert '<div class="animation">' in html.data
-    # One embedded PNG per snapshot.
-    assert html.data.count("data:image/png;base64") == len(run[2].snapshots)
+def sprite_of(player) -> Image.Image:
+    """The player's sprite, decoded."""
+    return Image.open(BytesIO(player.sprite))
+
+
+def test_embed_stacks_one_frame_per_snapshot_of_equal_height_in_one_png(animate, run):
+    player = rc.embed(animate())
+    n = len(run[2].snapshots)
+    assert player.frames == n
+    assert player.sprite[:8] == b"\x89PNG\r\n\x1a\n"
+    sprite = sprite_of(player)
+    assert sprite.mode == "P"  # a palette PNG: a few times smaller than RGB
+    assert sprite.size == (player.width, n * player.height)
+    frames = [
+        sprite.crop((0, k * player.height, player.width, (k + 1) * player.height))
+        for k in range(n)
+    ]
+    # The title changes with each snapshot, so no two frames are the same.
+    assert len({frame.tobytes() for frame in frames}) == n
+
+
+def test_embed_closes_the_figure(animate):
+    rc.embed(animate())
     assert plt.get_fignums() == []
 
 
-def test_embed_gives_identical_html_for_the_same_animation(animate):
-    first, second = rc.embed(animate()).data, rc.embed(animate()).data
-    assert first == second
-    assert 'id="_anim_img' in first
+def test_a_notebook_shows_the_sprite_and_then_the_player(animate, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    player = rc.embed(animate())
+    player._ipython_display_()
+    image, html = shown
+    assert image.data == player.sprite
+    assert image.format == "png"
+    assert html.data == player.html
+
+
+def test_the_player_has_the_hooks_the_browser_tests_use(animate, run):
+    html = rc.embed(animate()).html
+    n = len(run[2].snapshots)
+    root = re.search(r'<div class="course-animation" id="([\w-]+)"[^>]*>', html)
+    assert root, html[:300]
+    assert 'data-frame="0"' in root[0]
+    assert f'data-frames="{n}"' in root[0]
+    for name, label in (
+        ("prev", "Previous frame"),
+        ("play", "Play"),
+        ("next", "Next frame"),
+    ):
+        assert f'<button type="button" class="course-animation-{name}" ' in html
+        assert f'aria-label="{label}"' in html
+    slider = re.search(
+        r'<input type="range" class="course-animation-slider"[^>]*>', html
+    )
+    assert slider
+    assert f'max="{n - 1}"' in slider[0]
+    slider_id = re.search(r'id="([\w-]+)"', slider[0])[1]
+    assert f'<label class="course-animation-visually-hidden" for="{slider_id}">' in html
+    assert '<span class="course-animation-label" aria-live="polite">' in html
+
+
+def test_the_player_loads_nothing_from_elsewhere_and_no_icon_font(animate):
+    html = rc.embed(animate()).html
+    assert "http" not in html
+    assert not re.search(r"""(src|href)=|url\(""", html)  # nothing to fetch
+    assert "fa-" not in html
+    assert "<link" not in html
+    assert "<img" not in html  # the frames are the separate sprite output
+    assert "base64" not in html
+    assert html.count("<svg") == 4  # inline icons: previous, play, pause, next
+
+
+def test_the_player_never_starts_by_itself_and_minds_reduced_motion(animate):
+    html = rc.embed(animate()).html
+    assert "autoplay" not in html
+    assert "prefers-reduced-motion: reduce" in html
+    # Only the play button's handler starts the timer.
+    assert html.count(" start();") == 1
+
+
+def test_the_labels_default_to_frame_k_of_n(animate, run):
+    html = rc.embed(animate()).html
+    n = len(run[2].snapshots)
+    assert f">Frame 1 of {n}</span>" in html
+    labels = re.search(r'data-labels="([^"]*)"', html)[1]
+    assert json.loads(unescape(labels)) == [
+        f"Frame {k} of {n}" for k in range(1, n + 1)
+    ]
+
+
+def test_the_labels_given_are_shown_as_text_and_escaped(animate, run):
+    epochs = [s.epoch for s in run[2].snapshots]
+    labels = [f"Epoch {e} of {epochs[-1]} <&>" for e in epochs]
+    html = rc.embed(animate(), labels=labels).html
+    assert f">Epoch 0 of {epochs[-1]} &lt;&amp;&gt;</span>" in html
+    assert "<&>" not in html
+    stored = re.search(r'data-labels="([^"]*)"', html)[1]
+    assert json.loads(unescape(stored)) == labels
+
+
+@pytest.mark.parametrize("labels", [["one", "two"], ["a", "b", "c", "d"], "abc"])
+def test_labels_not_one_per_frame_are_refused_naming_the_argument(animate, labels):
+    with pytest.raises(ValueError, match=r"^labels must .* 3 "):
+        rc.embed(animate(), labels=labels)
+    assert plt.get_fignums() == []
+
+
+def test_the_default_alt_text_names_the_panels(animate, run):
+    html = rc.embed(animate()).html
+    n = len(run[2].snapshots)
+    alt = unescape(re.search(r'data-alt="([^"]*)"', html)[1])
+    assert alt == (
+        f"Animation in {n} frames of 3 panels: each unit: relu(w0 x + b0); "
+        "scaled: relu(w0 x + b0) * w1; sum + b1 vs target."
+    )
+    custom = rc.embed(animate(), alt='Fits "early" and late').html
+    assert 'data-alt="Fits &quot;early&quot; and late"' in custom
+
+
+def test_embed_gives_identical_output_for_the_same_animation(animate):
+    first, second = rc.embed(animate()), rc.embed(animate())
+    assert first.sprite == second.sprite
+    assert first.html == second.html
+    assert re.search(r'id="course-animation-[0-9a-f]{16}"', first.html)
+
+
+def test_another_animation_gets_another_id(animate):
+    ids = {
+        re.search(r'id="(course-animation-\w+)"', rc.embed(animate(**kw)).html)[1]
+        for kw in ({}, {"interval": 500})
+    }
+    assert len(ids) == 2
 
 
 def test_embed_renders_frames_at_the_requested_dpi(animate):
-    from base64 import b64decode
-    from io import BytesIO
-
-    from PIL import Image
-
-    frames = {}
-    for dpi in (40, 80):
-        html = rc.embed(animate(), dpi=dpi).data
-        # The base64 text is split over lines ending in a backslash.
-        first = re.search(r"data:image/png;base64,([A-Za-z0-9+/=\\\s]+)", html)[1]
-        first = re.sub(r"[\\\s]", "", first)
-        frames[dpi] = Image.open(BytesIO(b64decode(first))).size
-    assert frames[80][0] == pytest.approx(2 * frames[40][0], abs=2)
+    sizes = {dpi: rc.embed(animate(), dpi=dpi) for dpi in (40, 80)}
+    assert sizes[80].width == pytest.approx(2 * sizes[40].width, abs=2)
+    assert sprite_of(sizes[80]).size == (sizes[80].width, 3 * sizes[80].height)
 
 
 @pytest.mark.parametrize("dpi", [0, -10.0])
 def test_embed_rejects_a_dpi_that_is_not_positive(animate, dpi):
     with pytest.raises(ValueError, match="dpi must be > 0"):
         rc.embed(animate(), dpi=dpi)
+    assert plt.get_fignums() == []
+
+
+def test_a_40_frame_animation_like_the_lessons_weighs_under_a_megabyte():
+    """The lesson's figure (seven units, 300 points, 60 dpi) with 40 frames."""
+    x, y = rc.cubic_data(300)
+    _, history = rc.train(x, y, epochs=3900, snapshot_every=100)
+    anim = rc.training_animation(history, x, y)
+    player = rc.embed(anim, dpi=60)
+    assert player.frames == 40
+    html = gzip.compress(player.html.encode())
+    assert len(player.sprite) + len(html) < 1_000_000
 
 
 def test_save_writes_a_gif_with_one_frame_per_snapshot(animate, run, tmp_path):

@@ -1,0 +1,104 @@
+"""A real Chromium, driven by Playwright, on the built site served with gzip.
+
+The site is `_build/html` (`make book`; `make test` builds it first). The
+browser is Debian's chromium (`make test` installs it when missing); it never
+reaches the network: every request to a host other than 127.0.0.1 is blocked
+and recorded, so a test can fail on it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these flags Chromium phones home, which a closed network turns into noise.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _serve_module():
+    spec = importlib.util.spec_from_file_location(
+        "course_serve", ROOT / "tools" / "serve.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["course_serve"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` (make test does) first")
+    server, url = _serve_module().serve_in_thread(SITE)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: `apt-get install chromium` (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page load, with what went wrong on the way."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page, self.base_url = page, base_url
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.external: list[str] = []
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.console_errors.append(m.text),
+        )
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on(
+            "requestfailed",
+            lambda r: r.url not in self.external and self.failed.append(r.url),
+        )
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"),
+        )
+        page.route("**/*", self._only_local)
+
+    def _only_local(self, route) -> None:
+        url = route.request.url
+        if url.startswith((self.base_url, "data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.base_url + path, wait_until="load")
+        return self.page
+
+
+@pytest.fixture
+def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield Visit(context.new_page(), base_url)
+    context.close()

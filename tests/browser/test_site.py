@@ -1,0 +1,183 @@
+"""The built site works in a real browser, offline: pages, maths, animation, search.
+
+Every page loads with no console error and no failed or external request, its
+maths typeset and axe-core (shipped in the axe-playwright-python wheel, loaded
+from disk) finding nothing; the training animation plays and steps one frame;
+search, dark mode, copy buttons and the tables of contents work.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+SITE = Path(__file__).resolve().parents[2] / "_build" / "html"
+PAGES = sorted(  # every page but the index of terms and redirects (index.html)
+    str(path.relative_to(SITE))
+    for path in SITE.rglob("*.html")
+    if "_static" not in path.parts
+    and path.name != "genindex.html"
+    and 'http-equiv="Refresh"' not in path.read_text()[:500]
+)
+LESSONS = sorted(p for p in PAGES if p.startswith("lessons/"))
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\mathrm")
+_SEEN: dict[str, dict] = {}
+
+
+def inspect(visit, path: str) -> dict:
+    """Load a page once, wait for its maths, and keep what the tests look at."""
+    if path not in _SEEN:
+        page = visit.open(path)
+        page.wait_for_load_state("networkidle")
+        has_maths = "math notranslate" in (SITE / path).read_text()
+        if has_maths:
+            page.wait_for_function(
+                "() => document.querySelectorAll('mjx-container, .katex').length",
+                timeout=20_000,
+            )
+        _SEEN[path] = {
+            "external": visit.external,
+            "failed": visit.failed,
+            "console": visit.console_errors,
+            "raw_tex": sorted(set(RAW_TEX.findall(page.inner_text("main")))),
+            "has_maths": has_maths,
+            "no_alt": page.eval_on_selector_all(
+                "main img", "is => is.filter(i => !i.alt.trim()).map(i => i.src)"
+            ),
+            "axe": Axe().run(page),
+        }
+    return _SEEN[path]
+
+
+def test_the_site_is_built_with_every_lesson():
+    assert (SITE / "index.html").is_file(), "run `make book` first"
+    assert len(LESSONS) >= 12, LESSONS
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_offline_with_no_error_and_no_failed_request(visit, path):
+    seen = inspect(visit, path)
+    assert seen["external"] == [], f"{path} asked another host for {seen['external']}"
+    assert seen["failed"] == [], f"{path}: failed requests {seen['failed']}"
+    assert seen["console"] == [], f"{path}: console errors {seen['console']}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_maths_of_every_page_is_typeset(visit, path):
+    seen = inspect(visit, path)
+    if not seen["has_maths"]:
+        pytest.skip("no maths on this page")
+    assert seen["raw_tex"] == [], f"{path} shows raw TeX {seen['raw_tex']}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_accessibility_violation(visit, path):
+    axe = inspect(visit, path)["axe"]
+    assert axe.violations_count == 0, f"{path}:\n{axe.generate_report()}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_image_has_alt_text(visit, path):
+    missing = inspect(visit, path)["no_alt"]
+    assert missing == [], f"{path}: images without alt text {missing}"
+
+
+def test_the_training_animation_plays_and_steps_exactly_one_frame(visit):
+    page = visit.open("lessons/training.html")
+    players = page.locator(".course-animation")
+    assert players.count() >= 1, "no animation on the training page"
+    player = players.first
+    player.scroll_into_view_if_needed()
+    frames = int(player.get_attribute("data-frames"))
+    assert frames > 1
+
+    def frame() -> int:
+        return int(player.get_attribute("data-frame"))
+
+    start = frame()
+    page.wait_for_timeout(1500)
+    assert frame() == start, "the animation played before anyone pressed play"
+    player.locator(".course-animation-play").click()
+    page.wait_for_function(
+        f"el => Number(el.dataset.frame) !== {start}",
+        arg=player.element_handle(),
+        timeout=10_000,
+    )
+    player.locator(".course-animation-play").click()  # pause
+    paused = frame()
+    page.wait_for_timeout(800)
+    assert frame() == paused, "pause did not stop the animation"
+    label = player.locator(".course-animation-label").inner_text()
+    player.locator(".course-animation-next").click()
+    expected = min(paused + 1, frames - 1)
+    assert frame() == expected
+    if expected != paused:
+        assert player.locator(".course-animation-label").inner_text() != label
+    player.locator(".course-animation-prev").click()
+    assert frame() == paused
+
+
+def test_search_finds_subgradient_offline(visit):
+    page = visit.open("search.html?q=subgradient")
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=20_000)
+    links = results.locator("a").evaluate_all("as => as.map(a => a.href)")
+    assert any("lessons/derivative.html" in link for link in links), links
+    assert visit.external == []
+
+
+def test_the_theme_switch_turns_the_page_dark_and_back(visit):
+    page = visit.open("lessons/what-is-relu.html")
+
+    def theme() -> str:
+        return page.evaluate("document.documentElement.dataset.theme")
+
+    seen = {theme()}
+    switch = page.locator(".theme-switch-button").first
+    for _ in range(3):  # the switch cycles light, dark and the system's choice
+        switch.click()
+        seen.add(theme())
+    assert {"light", "dark"} <= seen, seen
+
+
+def test_a_copy_button_copies_its_code_cell(visit):
+    page = visit.open("lessons/what-is-relu.html")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    cell = page.locator("div.cell_input").first
+    cell.hover()
+    cell.locator("button.copybtn").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == cell.locator("pre").inner_text().strip()
+
+
+def test_the_sidebar_lists_every_lesson_and_the_page_toc_links_its_sections(visit):
+    page = visit.open("book/intro.html")
+    links = page.eval_on_selector_all(
+        "nav.bd-docs-nav a", "as => as.map(a => a.getAttribute('href'))"
+    )
+    for lesson in LESSONS:
+        assert any(link.endswith(lesson) for link in links), lesson
+    page = visit.open("lessons/derivative.html")
+    targets = page.eval_on_selector_all(
+        "#pst-page-toc-nav a", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert len(targets) >= 5
+    for target in targets:
+        assert page.locator(f"[id='{target.lstrip('#')}']").count() == 1, target
+
+
+@pytest.mark.parametrize(
+    "path", ["book/intro.html", "lessons/derivative.html", "lessons/training.html"]
+)
+def test_axe_finds_no_violation_in_dark_mode_either(browser, base_url, path):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(base_url + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    results = Axe().run(page)
+    context.close()
+    assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"

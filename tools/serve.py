@@ -1,0 +1,76 @@
+"""Serve a built site on 127.0.0.1 with gzip, as static hosts do.
+
+    python tools/serve.py _build/html            # http://127.0.0.1:8000
+    python tools/serve.py _build/html --port 0   # any free port (printed)
+
+`make serve` uses it; the browser tests and `make bench-site` start it in a
+thread with `serve_in_thread`. Only loopback: nothing else can reach it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# Compressible types; images and fonts are already compressed.
+COMPRESS = (".html", ".js", ".css", ".json", ".svg", ".txt", ".md", ".ipynb", ".map")
+
+
+class GzipHandler(SimpleHTTPRequestHandler):
+    """Static files, gzipped when the client accepts it; no request log."""
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # which redirects "dir" to "dir/"
+            path = path / "index.html"
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (wants_gzip and path.suffix in COMPRESS and path.is_file()):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        return BytesIO(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_server(root: Path, port: int = 0) -> ThreadingHTTPServer:
+    """A gzip server for root on 127.0.0.1 (port 0: any free port)."""
+    if not (root / "index.html").is_file():
+        raise FileNotFoundError(f"root must be a built site with index.html: {root}")
+    handler = partial(GzipHandler, directory=str(root))
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def serve_in_thread(root: Path) -> tuple[ThreadingHTTPServer, str]:
+    """Start a server in a daemon thread; return it and its base URL."""
+    server = make_server(root)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="a built site, e.g. _build/html")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    server = make_server(args.root, args.port)
+    print(f"Serving {args.root} on http://127.0.0.1:{server.server_address[1]}/")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
