@@ -33,6 +33,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create .venv with the pinned environment
 
 book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml)
+	@$(BIN)/python tools/cache_key.py _build/.jupyter_cache
 ifneq ($(strip $(CLASS)),)
 	$(BIN)/python tools/edition.py --class $(CLASS)
 else ifneq ($(filter-out public,$(strip $(EDITION))),)
