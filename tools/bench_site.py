@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import os
 import shutil
@@ -36,19 +35,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from serve import CHROMIUM, CHROMIUM_FLAGS, serve_in_thread  # tools/serve.py
+
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tools/site/node_modules/lighthouse/cli/index.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these flags Chromium phones home, which a closed network turns into noise.
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Lighthouse starts Chromium itself: headless, with the flags of the tests.
+FLAGS = ["--headless=new", *CHROMIUM_FLAGS]
 PAGES = {
     "intro": "book/intro.html",
     "text-heavy lesson": "lessons/derivative.html",
@@ -70,16 +62,6 @@ MAX_KB = 400  # a lesson without animation, everything it transfers
 MAX_ANIMATION_KB = 1024
 # The training animation's player, new (.course-animation) and old (matplotlib's).
 ANIMATION_SELECTOR = ".course-animation, div.animation"
-
-
-def _serve_module():
-    spec = importlib.util.spec_from_file_location(
-        "course_serve", ROOT / "tools" / "serve.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["course_serve"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def lighthouse(url: str, report: Path) -> dict:
@@ -293,12 +275,12 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    server, base = _serve_module().serve_in_thread(args.site)
+    server, base = serve_in_thread(args.site)
     results = {}
     try:
         with sync_playwright() as playwright:
             launch = playwright.chromium.launch
-            browser = launch(executable_path=CHROMIUM, args=FLAGS[1:])
+            browser = launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for name, path in PAGES.items():
                 weight = weigh(browser, base, path)
                 runs, notes, speeds = [], {}, []

@@ -4,13 +4,15 @@
     python tools/serve.py _build/html --port 0   # any free port (printed)
 
 `make serve` uses it; the browser tests and `make bench-site` start it in a
-thread with `serve_in_thread`. Only loopback: nothing else can reach it.
+thread with `serve_in_thread` and open it in CHROMIUM with CHROMIUM_FLAGS.
+Only loopback: nothing else can reach it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import shutil
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,17 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# The browser that the tests and the benchmark point at the served site.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these flags Chromium phones home, which a closed network turns into noise.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Compressible types; images and fonts are already compressed.
 COMPRESS = (".html", ".js", ".css", ".json", ".svg", ".txt", ".md", ".ipynb", ".map")
 

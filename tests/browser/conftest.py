@@ -9,7 +9,6 @@ and recorded, so a test can fail on it.
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,33 +18,25 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these flags Chromium phones home, which a closed network turns into noise.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
-def _serve_module():
-    spec = importlib.util.spec_from_file_location(
-        "course_serve", ROOT / "tools" / "serve.py"
-    )
+def _load_serve():
+    path = ROOT / "tools" / "serve.py"
+    spec = importlib.util.spec_from_file_location("course_serve", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["course_serve"] = module
     spec.loader.exec_module(module)
     return module
 
 
+serve = _load_serve()  # the server, and the browser and flags make bench-site uses
+
+
 @pytest.fixture(scope="session")
 def base_url() -> Iterator[str]:
     if not (SITE / "index.html").is_file():
         pytest.fail("the site is not built: run `make book` (make test does) first")
-    server, url = _serve_module().serve_in_thread(SITE)
+    server, url = serve.serve_in_thread(SITE)
     yield url
     server.shutdown()
     server.server_close()
@@ -53,10 +44,12 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not Path(serve.CHROMIUM).exists():
         pytest.fail("chromium is missing: `apt-get install chromium` (make test does)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=serve.CHROMIUM, args=serve.CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
