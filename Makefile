@@ -19,7 +19,7 @@ NODE_BOOK  := $(NODE)/.installed-book
 NODE_BENCH := $(NODE)/.installed-bench
 BENCH_SITE ?= _build/html
 
-.PHONY: help venv book site bench-site test chromium lint format expected lesson serve lab clean lock
+.PHONY: help venv book site bench bench-site test chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -32,15 +32,19 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)  ## create .venv with the pinned environment
 
-book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml)
+book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml, JOBS=lessons at a time)
 	@$(BIN)/python tools/cache_key.py _build/.jupyter_cache
 ifneq ($(strip $(CLASS)),)
-	$(BIN)/python tools/edition.py --class $(CLASS)
-else ifneq ($(filter-out public,$(strip $(EDITION))),)
+	$(BIN)/python tools/edition.py --class $(CLASS) $(if $(JOBS),--jobs $(JOBS))
+else
+	$(BIN)/python tools/execute_lessons.py _build/.jupyter_cache $(if $(JOBS),--jobs $(JOBS)) \
+	    $(if $(OUTPUTS_FROM),--outputs-from $(OUTPUTS_FROM))
+ifneq ($(filter-out public,$(strip $(EDITION))),)
 	$(BIN)/python tools/edition.py --edition $(EDITION)
 else
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
+endif
 endif
 
 site: $(STAMP)  ## gather the built editions into _build/site, the folder to publish
@@ -59,16 +63,22 @@ bench-site: $(STAMP) $(NODE_BENCH)  ## Lighthouse, weight, offline check of the 
 	$(BIN)/python tools/bench_site.py --site $(BENCH_SITE)
 
 test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of every lesson, the site in a browser
+	@echo "== lint: ruff check and format"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@echo "== unit tests and doctests of relu_course, with branch coverage"
-	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing
+	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing \
+	    -n auto --dist loadfile
 	@echo "== every lesson against its expected output (nbval and figure checks)"
 	$(BIN)/python -m pytest tests/expected --nbval --nbval-current-env \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg -n auto --dist loadscope
+	@echo "== the book, built for the browser tests (with the outputs nbval just checked)"
+	@$(MAKE) --no-print-directory book chromium OUTPUTS_FROM=tests/expected
 	@echo "== the built site in a real browser (Chromium driven by Playwright), offline"
-	@$(MAKE) --no-print-directory book chromium
 	$(BIN)/python -m pytest tests/browser
+
+bench: $(STAMP) $(NODE_BOOK) chromium  ## time builds, make test, lessons, animation, batching (RUNS=3); writes README's table
+	$(BIN)/python tools/bench.py --runs $(or $(RUNS),3)
 
 chromium:  ## install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { \

@@ -17,9 +17,11 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.animation import FuncAnimation
 from PIL import Image
 
 import relu_course as rc
+from relu_course import animation
 
 mpl.use("Agg")
 
@@ -177,6 +179,16 @@ def test_embed_stacks_one_frame_per_snapshot_of_equal_height_in_one_png(animate,
     ]
     # The title changes with each snapshot, so no two frames are the same.
     assert len({frame.tobytes() for frame in frames}) == n
+
+
+def test_the_sprite_is_close_to_the_frames_and_its_white_is_pure_white(animate):
+    anim = animate()
+    frame = animation._render_frames(anim, [0])[0]
+    sprite = sprite_of(rc.embed(anim)).convert("RGB")
+    first = sprite.crop((0, 0, *frame.size))
+    assert first.getpixel((0, 0)) == (255, 255, 255)  # no grey box on a white page
+    error = np.abs(np.asarray(first, int) - np.asarray(frame, int))
+    assert error.mean() < 1  # 64 colours are plenty for lines on white
 
 
 def test_embed_closes_the_figure(animate):
@@ -344,3 +356,39 @@ def test_save_rejects_other_suffixes_listing_the_valid_ones(animate, tmp_path, n
     with pytest.raises(ValueError, match=r"one of \['\.gif', '\.html'\], got"):
         rc.save(anim, tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+def _frames(anim, blit: bool) -> list[np.ndarray]:
+    """The frames of anim, drawn the fast way (blit) or the whole figure each."""
+    from relu_course import animation
+
+    fig = anim._fig
+    fig.canvas.draw()
+    data = list(anim.new_saved_frame_seq())
+    if blit:
+        images = animation._render_frames(anim, data)
+    else:
+        images = [animation._whole_frame(anim, fig, d) for d in data]
+    anim._draw_was_started = True
+    return [np.asarray(image) for image in images]
+
+
+def test_frames_drawn_by_blitting_equal_whole_redraws_pixel_for_pixel(animate):
+    fast, whole = _frames(animate(), blit=True), _frames(animate(), blit=False)
+    assert len(fast) == len(whole) == 3
+    for a, b in zip(fast, whole, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(fast[0], fast[-1])  # the frames do differ
+
+
+def test_an_animation_that_returns_no_artists_is_redrawn_whole_each_frame():
+    fig, ax = plt.subplots(figsize=(2, 2), dpi=20)
+    (line,) = ax.plot([0, 1], [0, 0])
+    ax.set_ylim(-1, 3)
+
+    def update(i):
+        line.set_ydata([0, i])  # returns None: nothing says what changed
+
+    anim = FuncAnimation(fig, update, frames=3)
+    frames = _frames(anim, blit=True)
+    assert len({frame.tobytes() for frame in frames}) == 3

@@ -120,3 +120,62 @@ def test_bad_arguments_of_the_experiment_are_named(kwargs, message):
 def test_slopes_of_something_that_is_not_a_regressor_are_refused():
     with pytest.raises(TypeError, match="model must be a Regressor"):
         rc.activation_slopes(torch.nn.Linear(1, 1), X)
+
+
+@pytest.mark.parametrize(
+    ("activation", "bias_offset", "tol"),
+    [
+        (torch.nn.ReLU, -1.0, 0.0),
+        (lambda: torch.nn.LeakyReLU(0.01), 0.0, 0.0),
+        (lambda: torch.nn.PReLU(7, init=0.1), -1.0, 0.05),
+        (torch.nn.ELU, -3.0, 1e-3),
+    ],
+    ids=["relu", "leaky relu", "PReLU", "ELU"],
+)
+def test_batched_and_looped_experiments_give_the_same_runs(
+    activation, bias_offset, tol
+):
+    x, y = rc.cubic_data(60)
+    kwargs = {"activation": activation, "bias_offset": bias_offset, "tol": tol}
+    batched = rc.dying_experiment(x, y, range(4), epochs=30, lr=1e-4, **kwargs)
+    looped = rc.dying_experiment(
+        x, y, range(4), epochs=30, lr=1e-4, batched=False, **kwargs
+    )
+    for b, lp in zip(batched, looped, strict=True):
+        assert (b.seed, b.dead_at_start, b.dead_at_end, b.diverged) == (
+            lp.seed,
+            lp.dead_at_start,
+            lp.dead_at_end,
+            lp.diverged,
+        )
+        np.testing.assert_allclose(b.final_loss, lp.final_loss, rtol=1e-4)
+        for p, q in zip(b.model.parameters(), lp.model.parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
+
+
+def test_batched_mini_batches_follow_each_seeds_own_order():
+    x, y = rc.cubic_data(60)
+    settings = {"epochs": 6, "lr": 1e-2, "optimizer": "adam", "batch_size": 16}
+    batched = rc.dying_experiment(x, y, [0, 5], **settings)
+    looped = rc.dying_experiment(x, y, [0, 5], batched=False, **settings)
+    for b, lp in zip(batched, looped, strict=True):
+        np.testing.assert_allclose(b.final_loss, lp.final_loss, rtol=1e-4)
+
+
+def test_a_diverging_run_is_kept_beside_the_others_when_batched():
+    x, y = rc.cubic_data(50)
+    # lr = 1.5e-3 diverges, except for seed 2: 6 of its 7 units start dead and the
+    # last one dies, after which only b1 learns, and that is stable.
+    settings = {"lr": 1.5e-3, "epochs": 40, "bias_offset": -3.0}
+    batched = rc.dying_experiment(x, y, range(4), **settings)
+    looped = rc.dying_experiment(x, y, range(4), batched=False, **settings)
+    assert [r.diverged for r in batched] == [True, True, False, True]
+    assert [r.diverged for r in looped] == [True, True, False, True]
+    for run in batched:
+        assert (run.dead_at_end == -1) == run.diverged == math.isnan(run.final_loss)
+    np.testing.assert_allclose(batched[2].final_loss, looped[2].final_loss, rtol=1e-4)
+
+
+def test_an_experiment_over_no_seeds_has_no_runs():
+    x, y = rc.cubic_data(10)
+    assert rc.dying_experiment(x, y, [], epochs=1) == []

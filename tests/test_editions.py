@@ -30,6 +30,8 @@ REPOSITORY = "https://github.com/example-org/relu-course"
 
 
 def _load(path: Path, name: str):
+    if name in sys.modules:  # another test file loaded this tool already: share it
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
@@ -38,6 +40,7 @@ def _load(path: Path, name: str):
 
 
 edition = _load(ROOT / "tools" / "edition.py", "course_edition_tool")
+execute_lessons = _load(ROOT / "tools" / "execute_lessons.py", "course_execute_tool")
 new_lesson = _load(ROOT / "tools" / "new_lesson.py", "course_new_lesson_tool")
 downloads = _load(ROOT / "book" / "_ext" / "course_downloads.py", "course_downloads")
 
@@ -149,10 +152,17 @@ def built(tmp_path_factory) -> dict[str, Path]:
     """Build the public site, then the student, teacher and class editions."""
     root = tmp_path_factory.mktemp("book")
     _mini_book(root)
+    # As `make book`: the lessons execute side by side first, then Sphinx renders.
+    lessons = execute_lessons.toc_lessons(root)
+    cache = root / "_build" / ".jupyter_cache"
+    assert execute_lessons.run(lessons, cache, jobs=2) == 0
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "-W", "-n", "--keep-going"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # myst-nb found every pre-executed lesson in the cache and executed none.
+    assert done.stdout.count("Using cached notebook") == len(lessons) == 4
+    assert "Executing notebook" not in done.stdout
     with ThreadPoolExecutor(max_workers=2) as pool:  # the lessons are cached now
         student = pool.submit(edition.build_edition, "student", root)
         teacher = pool.submit(edition.build_edition, "teacher", root)

@@ -26,6 +26,9 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import execute_lessons  # a sibling tool: tools/ is not a package
+
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("public", "student", "teacher")
 CACHE = ROOT / "_build" / ".jupyter_cache"
@@ -171,9 +174,15 @@ def build_edition(edition: str, root: Path = ROOT) -> Path:
     return build(root / "_build" / edition, config, None, root)
 
 
-def build_class(path: Path, root: Path = ROOT) -> Path:
+def build_class(
+    path: Path, root: Path = ROOT, jobs: int = execute_lessons.CORES
+) -> Path:
     """Build a class edition into _build/classes/<file name>/html."""
     spec = read_class(path, root)
+    # Only the class's lessons, side by side (make book runs every lesson otherwise).
+    chosen = [root / "lessons" / f"{name}.md" for name in spec["lessons"]]
+    if execute_lessons.run(chosen, root / CACHE.relative_to(ROOT), jobs) != 0:
+        raise EditionError("a lesson of the class failed to execute (see above)")
     prefix = f"classes/{path.stem}/"
     config = edition_config("public", prefix, root, spec["title"], class_=True)
     return build(root / "_build" / "classes" / path.stem, config, class_toc(spec), root)
@@ -215,7 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument(
         "--site", action="store_true", help="assemble the built editions in _build/site"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=execute_lessons.CORES,
+        help="lessons executed at a time (default: the cores)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
     try:
         if args.site:
             site = assemble_site()
@@ -224,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.edition:
             html = build_edition(args.edition)
         else:
-            html = build_class(Path(args.class_file).resolve())
+            html = build_class(Path(args.class_file).resolve(), jobs=args.jobs)
     except EditionError as error:
         parser.error(str(error))
     except subprocess.CalledProcessError as error:

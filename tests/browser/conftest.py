@@ -8,6 +8,7 @@ and recorded, so a test can fail on it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -90,8 +91,22 @@ class Visit:
         return self.page
 
 
+@pytest.fixture(scope="session")
+def new_visit(browser: Browser, base_url: str):
+    """`with new_visit() as visit:` opens a Visit in a fresh browser context."""
+
+    @contextlib.contextmanager
+    def opened() -> Iterator[Visit]:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            yield Visit(context.new_page(), base_url)
+        finally:
+            context.close()
+
+    return opened
+
+
 @pytest.fixture
-def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield Visit(context.new_page(), base_url)
-    context.close()
+def visit(new_visit) -> Iterator[Visit]:
+    with new_visit() as opened:
+        yield opened

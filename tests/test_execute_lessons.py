@@ -1,0 +1,184 @@
+"""tools/execute_lessons.py: lessons run side by side into myst-nb's cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from jupyter_cache import get_cache
+from myst_nb.core.read import myst_nb_reader_plugin
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(path: Path, name: str):
+    if name in sys.modules:  # another test file loaded this tool already: share it
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+execute_lessons = _load(ROOT / "tools" / "execute_lessons.py", "course_execute_tool")
+
+FRONT = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# {title}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def _lesson(folder: Path, name: str, code: str) -> Path:
+    path = folder / f"{name}.md"
+    path.write_text(FRONT.format(title=name, code=code))
+    return path
+
+
+@pytest.fixture
+def lessons(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    return [
+        _lesson(folder, "one", "import math\nprint(math.sqrt(16))"),
+        _lesson(folder, "two", "print(sum(range(5)))"),
+    ]
+
+
+def _outputs(cache_dir: Path, path: Path) -> str:
+    """The cached stdout of a lesson, looked up the way myst-nb looks it up."""
+    cache = get_cache(str(cache_dir))
+    record = cache.match_cache_notebook(myst_nb_reader_plugin(str(path)))
+    nb = cache.get_cache_bundle(record.pk).nb
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_lessons_run_side_by_side_into_the_cache_under_myst_nbs_key(
+    lessons, tmp_path, capsys
+):
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert _outputs(cache, lessons[0]) == "4.0\n"
+    assert _outputs(cache, lessons[1]) == "10\n"
+    out = capsys.readouterr().out
+    assert "2 of 2 to run, 2 at a time" in out
+    assert "one.md: kernel" in out
+    assert "two.md: kernel" in out
+
+
+def test_the_report_says_where_each_lessons_time_went(lessons, tmp_path):
+    cache = tmp_path / ".jupyter_cache"
+    assert execute_lessons.run(lessons, cache, jobs=1) == 0
+    report = json.loads((tmp_path / ".jupyter_cache.runs.json").read_text())
+    assert report["jobs"] == 1
+    assert set(report["lessons"]) == {"one", "two"}
+    one = report["lessons"]["one"]
+    assert one["error"] is None
+    assert 0 < one["kernel_start"] < 60
+    assert one["imports"] > 0  # "one" imports math in its only cell
+    assert report["lessons"]["two"]["imports"] == 0  # "two" imports nothing
+    assert one["peak_mb"] > 10  # a Python kernel's resident memory
+
+
+def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys):
+    cache = tmp_path / ".jupyter_cache"
+    execute_lessons.run(lessons, cache, jobs=2)
+    capsys.readouterr()
+    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert capsys.readouterr().out == "execute lessons: all 2 in the cache\n"
+
+
+def test_only_the_edited_lesson_runs_again(lessons, tmp_path, capsys):
+    cache = tmp_path / ".jupyter_cache"
+    execute_lessons.run(lessons, cache, jobs=2)
+    capsys.readouterr()
+    lessons[1].write_text(lessons[1].read_text().replace("range(5)", "range(6)"))
+    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    out = capsys.readouterr().out
+    assert "1 of 2 to run" in out
+    assert "two.md: kernel" in out
+    assert "one.md" not in out
+    assert _outputs(cache, lessons[1]) == "15\n"
+
+
+def test_a_failing_lesson_fails_the_run_with_its_name_and_the_others_are_cached(
+    lessons, tmp_path, capsys
+):
+    bad = _lesson(lessons[0].parent, "broken", "1 / 0")
+    cache = tmp_path / ".jupyter_cache"
+    assert execute_lessons.run([*lessons, bad], cache, jobs=2) == 1
+    err = capsys.readouterr().err
+    assert f"FAILED lesson {bad}" in err
+    assert "ZeroDivisionError" in err
+    assert "failed: broken.md" in err
+    assert _outputs(cache, lessons[0]) == "4.0\n"
+    with pytest.raises(KeyError):
+        _outputs(cache, bad)
+
+
+def test_the_toc_lessons_are_the_books_lessons_in_order():
+    names = [p.stem for p in execute_lessons.toc_lessons()]
+    assert len(names) == len(set(names)) == len(list((ROOT / "lessons").glob("*.md")))
+    assert names[0] == "why-activation"
+
+
+def test_jobs_below_one_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        execute_lessons.main(["_build/.jupyter_cache", "--jobs", "0"])
+    assert "--jobs must be >= 1, got 0" in capsys.readouterr().err
+
+
+def _executed_copy(path: Path, folder: Path, stdout: str) -> None:
+    """An executed notebook of the lesson at path, as tests/expected holds them."""
+    import nbformat
+
+    nb = myst_nb_reader_plugin(str(path))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text=stdout)
+            ]
+            cell.execution_count = 1
+    folder.mkdir(exist_ok=True)
+    nbformat.write(nb, folder / f"{path.stem}.ipynb")
+
+
+def test_a_lesson_with_the_code_of_its_executed_notebook_takes_its_outputs(
+    lessons, tmp_path, capsys
+):
+    expected = tmp_path / "expected"
+    _executed_copy(lessons[0], expected, "outputs from the expected notebook\n")
+    lessons[1].write_text(lessons[1].read_text().replace("range(5)", "range(6)"))
+    _executed_copy(lessons[1], expected, "stale\n")
+    lessons[1].write_text(lessons[1].read_text().replace("range(6)", "range(5)"))
+    cache = tmp_path / ".jupyter_cache"
+    assert execute_lessons.run(lessons, cache, jobs=2, outputs_from=expected) == 0
+    out = capsys.readouterr().out
+    assert f"one.md: the outputs of {expected / 'one.ipynb'}" in out
+    assert "one.md: kernel" not in out  # not run ...
+    assert _outputs(cache, lessons[0]) == "outputs from the expected notebook\n"
+    assert "1 of 2 to run" in out  # ... but "two", whose code differs, is
+    assert _outputs(cache, lessons[1]) == "10\n"
+
+
+def test_outputs_from_a_missing_folder_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        execute_lessons.main(["_build/.jupyter_cache", "--outputs-from", "nowhere"])
+    assert "--outputs-from: no folder nowhere" in capsys.readouterr().err

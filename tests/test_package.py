@@ -1,0 +1,55 @@
+"""relu_course/__init__.py: every public name, loaded only when it is used."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import relu_course as rc
+
+
+def _modules_after(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter holds after running code."""
+    script = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
+def test_every_public_name_is_the_object_its_module_defines():
+    assert sorted(rc.__all__) == sorted(rc._MODULE_OF)
+    for name in rc.__all__:
+        module = importlib.import_module(f"relu_course.{rc._MODULE_OF[name]}")
+        assert getattr(rc, name) is getattr(module, name)
+        assert name in module.__all__
+
+
+def test_dir_lists_the_public_names_before_they_are_loaded():
+    assert set(rc.__all__) <= set(dir(rc))
+
+
+def test_an_unknown_name_raises_attribute_error_naming_it():
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'"):
+        _ = rc.no_such_thing
+
+
+def test_importing_the_package_imports_neither_torch_nor_matplotlib():
+    loaded = _modules_after("import relu_course")
+    assert "relu_course" in loaded
+    assert not loaded & {"torch", "matplotlib", "PIL"}
+
+
+def test_the_activation_functions_need_numpy_alone():
+    loaded = _modules_after("import relu_course as rc; rc.relu(1.0); rc.elu(-1.0)")
+    assert "numpy" in loaded
+    assert not loaded & {"torch", "matplotlib"}
+
+
+def test_training_brings_in_torch_but_not_matplotlib():
+    loaded = _modules_after("import relu_course as rc; rc.train")
+    assert "torch" in loaded
+    assert "matplotlib" not in loaded

@@ -1,0 +1,395 @@
+"""make bench: how fast the course builds, tests and runs, as one table of medians.
+
+Every row is measured RUNS times (default 3) and shown as median (min-max):
+
+- builds, each in a fresh copy of the working tree (the files git would
+  commit; `.venv` and the node tools linked, not rebuilt): cold (empty cache,
+  every lesson executed, HTML written), warm (nothing changed), and one lesson
+  edited, a code cell added at its end (a lesson of median execution time,
+  then the slowest; which lessons ran again is shown);
+- `make test` in a fresh copy (it builds the book cold too, for the browser
+  tests), split by the phases it announces: lint, unit, nbval, book, browser;
+- per lesson, from the cold builds' reports (tools/execute_lessons.py, two
+  kernels side by side as in every build): kernel start, imports, the other
+  cells, the kernel's peak memory;
+- the training animation of the lesson "Training a ReLU regressor" made the
+  course's way and the way the MLDawn article makes it, and the dying-relu
+  experiment looped one model at a time and batched: both as ratios.
+
+This is a benchmark, not a test: it never fails on a number. It prints the table
+and writes it between the bench markers of README.md.
+
+    python tools/bench.py [--runs N] [--skip-test] [--no-readme]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+# `make test` announces its phases with lines starting "== "; the first words name them.
+PHASES = {
+    "lint": "lint",
+    "unit tests": "unit",
+    "every lesson": "nbval",
+    "the book": "book",
+    "the built site": "browser",
+}
+
+
+def fresh_copy(dest: Path) -> Path:
+    """The working tree as a clone would have it, with the set-up linked in."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file():  # a file deleted but not yet committed is skipped
+            target = dest / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for name in LINKED:
+        if (ROOT / name).exists():
+            (dest / name).symlink_to(ROOT / name)
+    return dest
+
+
+class Ran(NamedTuple):
+    seconds: float  # wall time
+    output: str  # stdout and stderr together
+    marks: dict[str, float]  # when each phase ("== ..." line) began, in seconds
+
+
+def run(command: list[str], cwd: Path) -> Ran:
+    """Run command and time it; stop the bench if it fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines, marks = [], {}
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("== "):
+            marks[line[3:].strip()] = time.perf_counter() - start
+    if process.wait() != 0:
+        sys.stdout.write("".join(lines[-60:]))
+        raise SystemExit(f"bench: `{' '.join(command)}` failed in {cwd}")
+    return Ran(time.perf_counter() - start, "".join(lines), marks)
+
+
+def lesson_report(copy: Path) -> dict[str, dict]:
+    """The per-lesson report the last execution in copy wrote."""
+    report = copy / "_build" / ".jupyter_cache.runs.json"
+    return json.loads(report.read_text())["lessons"]
+
+
+def executed(output: str) -> list[str]:
+    """The lessons tools/execute_lessons.py says it ran."""
+    return re.findall(r"^  (\S+)\.md: kernel", output, re.MULTILINE)
+
+
+def bench_builds(runs: int, edits: list[str] | None, work: Path) -> dict:
+    """Cold, warm and edited-lesson builds, each run in a fresh copy."""
+    result: dict = {"cold": [], "warm": [], "edited": {}, "ran": {}, "lessons": {}}
+    for k in range(runs):
+        copy = fresh_copy(work / f"build-{k}")
+        result["cold"].append(run(["make", "book"], copy).seconds)
+        report = lesson_report(copy)
+        for name, stats in report.items():
+            result["lessons"].setdefault(name, []).append(stats)
+        result["warm"].append(run(["make", "book"], copy).seconds)
+        if edits is None:  # a lesson of median cost, and the slowest: the worst case
+            by_cost = sorted(report, key=lambda n: execution(report[n]))
+            edits = [by_cost[len(by_cost) // 2], by_cost[-1]]
+        for name in edits:
+            path = copy / "lessons" / f"{name}.md"
+            cell = f"# edited by make bench, run {k}"
+            path.write_text(
+                path.read_text() + f"\n```{{code-cell}} ipython3\n{cell}\n```\n"
+            )
+            done = run(["make", "book"], copy)
+            result["edited"].setdefault(name, []).append(done.seconds)
+            result["ran"].setdefault(name, set()).update(executed(done.output))
+        shutil.rmtree(copy)
+    return result
+
+
+def execution(stats: dict) -> float:
+    """A lesson's execution time: its cells, imports included (not kernel start)."""
+    return stats["imports"] + stats["other_cells"]
+
+
+def bench_test(runs: int, work: Path) -> dict[str, list[float]]:
+    """`make test` in fresh copies, total and per phase."""
+    times: dict[str, list[float]] = {"total": []}
+    for k in range(runs):
+        copy = fresh_copy(work / f"test-{k}")
+        done = run(["make", "test"], copy)
+        total = done.seconds
+        times["total"].append(total)
+        starts = sorted((t, name) for name, t in done.marks.items())
+        named = {}
+        for (start, name), (end, _) in zip(
+            starts, [*starts[1:], (total, "")], strict=True
+        ):
+            phase = next((p for key, p in PHASES.items() if name.startswith(key)), None)
+            if phase:
+                named[phase] = named.get(phase, 0.0) + end - start
+        named["other"] = total - sum(named.values())  # make, set-up checks
+        for phase, seconds in named.items():
+            times.setdefault(phase, []).append(seconds)
+        shutil.rmtree(copy)
+    return times
+
+
+# What a lesson pays for `import relu_course` and its first uses (lazy modules).
+IMPORTS = {
+    "`import relu_course`": "import relu_course as rc",
+    "... and `rc.relu(0.5)`": "import relu_course as rc; rc.relu(0.5)",
+    "... and `rc.Regressor(7)`": "import relu_course as rc; rc.Regressor(7)",
+}
+HEAVY = ("numpy", "torch", "matplotlib")
+
+
+def bench_imports(runs: int) -> dict[str, dict]:
+    """Seconds beyond a bare interpreter's start, and the heavy modules loaded."""
+    report = f"import sys; print(*[m for m in {HEAVY!r} if m in sys.modules])"
+
+    def wall(code: str) -> tuple[float, str]:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        return time.perf_counter() - start, done.stdout.strip()
+
+    results = {}
+    for label, code in IMPORTS.items():
+        bare, seconds = [], []
+        for _ in range(max(runs, 5)):  # a second or less each: more runs are cheap
+            bare.append(wall("pass")[0])
+            took, loaded = wall(f"{code}; {report}")
+            seconds.append(took)
+        base = statistics.median(bare)
+        results[label] = {"seconds": [t - base for t in seconds], "loaded": loaded}
+    return results
+
+
+def alternate(runs: int, ways: dict[str, Callable[[], object]]) -> dict[str, list]:
+    """Time each way runs times, taking turns so drift affects them alike.
+
+    Each way runs once untimed first: PyTorch's and matplotlib's one-time set-up
+    is paid there, not by whichever way happens to go first.
+    """
+    for way in ways.values():
+        way()
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(runs):
+        for name, way in ways.items():
+            start = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def bench_animation(runs: int) -> dict[str, list[float]]:
+    import bench_ways
+
+    return alternate(
+        runs, {"course": bench_ways.course_way, "mldawn": bench_ways.mldawn_way}
+    )
+
+
+def bench_batched(runs: int) -> dict[str, list[float]]:
+    import bench_ways
+
+    return alternate(
+        runs,
+        {
+            "looped": lambda: bench_ways.dying_sweep(batched=False),
+            "batched": lambda: bench_ways.dying_sweep(batched=True),
+        },
+    )
+
+
+def med(values: list[float], unit: str = "s", digits: int = 1) -> str:
+    """Median (min-max) of values."""
+    m, lo, hi = statistics.median(values), min(values), max(values)
+    if len(values) == 1:
+        return f"{m:.{digits}f} {unit}"
+    return f"{m:.{digits}f} {unit} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def verdict(value: float, limit: float, at_least: bool = False) -> str:
+    ok = value >= limit if at_least else value <= limit
+    return "met" if ok else "**missed**"
+
+
+def table(results: dict, runs: int) -> str:
+    """The results as Markdown."""
+    rows = ["| measure | median (min-max) | target | |", "| --- | --- | --- | --- |"]
+
+    def row(name: str, values: list[float], limit: float | None, **kw: object) -> None:
+        target = f"<= {limit:g} s" if limit is not None else ""
+        mark = verdict(statistics.median(values), limit) if limit is not None else ""
+        rows.append(f"| {name} | {med(values, **kw)} | {target} | {mark} |")
+
+    for k, (label, imported) in enumerate(results.get("imports", {}).items()):
+        loaded = imported["loaded"].replace(" ", ", ")
+        milliseconds = [1000 * t for t in imported["seconds"]]
+        target, mark = "", ""
+        if k == 0:  # the package itself must not load what a lesson may not need
+            target, mark = "loads none of them", "**missed**" if loaded else "met"
+        rows.append(
+            f"| {label}: loads {loaded or 'none of ' + ', '.join(HEAVY)} "
+            f"| {med(milliseconds, 'ms', 0)} | {target} | {mark} |"
+        )
+    builds = results.get("builds")
+    if builds:
+        row("cold build (fresh copy, empty cache)", builds["cold"], 60)
+        row("warm build (nothing changed)", builds["warm"], 5)
+        for name, seconds in builds["edited"].items():
+            ran = ", ".join(sorted(builds["ran"][name])) or "none"
+            row(f"`{name}` edited (re-executed: {ran})", seconds, 15)
+    test = results.get("test")
+    if test:
+        row("`make test` (builds the book cold too)", test["total"], 180)
+        for phase in ("lint", "unit", "nbval", "book", "browser", "other"):
+            if phase in test:
+                row(f"- {phase}", test[phase], None)
+    for name, (slow, fast, target) in {
+        "animation": ("mldawn", "course", 3),
+        "batched": ("looped", "batched", 10),
+    }.items():
+        times = results.get(name)
+        if not times:
+            continue
+        ratios = [s / f for s, f in zip(times[slow], times[fast], strict=True)]
+        label = {
+            "animation": "training animation, 40 frames: MLDawn's way / the course's",
+            "batched": "dying-relu sweep, 100 trainings: looped / batched",
+        }[name]
+        rows.append(
+            f"| {label} | {med(ratios, 'x')} | >= {target}x | "
+            f"{verdict(statistics.median(ratios), target, at_least=True)} |"
+        )
+        rows.append(f"| - {slow} | {med(times[slow], digits=2)} | | |")
+        rows.append(f"| - {fast} | {med(times[fast], digits=2)} | | |")
+    if builds:
+        rows += [
+            "",
+            "| lesson (cold build, 2 at a time) | kernel start | execution "
+            "| of which imports | peak memory |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for lesson, stats in sorted(builds["lessons"].items()):
+
+            def col(key, unit: str = "s", digits: int = 1, s=stats) -> str:
+                values = [key(x) if callable(key) else x[key] for x in s]
+                return med(values, unit, digits)
+
+            rows.append(
+                f"| {lesson} | {col('kernel_start')} | {col(execution)} | "
+                f"{col('imports')} | {col('peak_mb', 'MB', 0)} |"
+            )
+    cpu = platform.processor() or platform.machine()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if dirty:
+        commit += " with uncommitted changes"
+    today = datetime.date.today().isoformat()
+    header = (
+        f"`make bench` on {today}, commit {commit}, {len(os.sched_getaffinity(0))} "
+        f"cores ({cpu}), {runs} runs each."
+    )
+    return header + "\n\n" + "\n".join(rows) + "\n"
+
+
+def write_readme(text: str, readme: Path = ROOT / "README.md") -> None:
+    """Put text between the bench markers of the README."""
+    content = readme.read_text()
+    start, end = (content.index(m) for m in MARKERS)
+    content = content[: start + len(MARKERS[0])] + "\n" + text + content[end:]
+    readme.write_text(content)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measure")
+    parser.add_argument("--skip-test", action="store_true", help="no `make test`")
+    parser.add_argument("--skip-builds", action="store_true", help="no book builds")
+    parser.add_argument(
+        "--edit",
+        action="append",
+        help="a lesson to edit, by name; repeat for more (default: the median and "
+        "the slowest lesson)",
+    )
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs must be >= 1, got {args.runs}")
+    for name in args.edit or []:
+        if not (ROOT / "lessons" / f"{name}.md").is_file():
+            parser.error(f"--edit: no lesson lessons/{name}.md")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from expected_outputs import pin_execution_env
+
+    pin_execution_env()  # one PyTorch thread, as lessons run: before torch loads
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="relu-bench-") as tmp:
+        work = Path(tmp)
+        print("bench: importing relu_course")
+        results["imports"] = bench_imports(args.runs)
+        print(f"bench: the animation and the batched experiment, {args.runs} runs")
+        results["animation"] = bench_animation(args.runs)
+        results["batched"] = bench_batched(args.runs)
+        if not args.skip_builds:
+            print(f"bench: cold, warm and edited builds, {args.runs} runs")
+            results["builds"] = bench_builds(args.runs, args.edit, work)
+        if not args.skip_test:
+            print(f"bench: make test, {args.runs} runs")
+            results["test"] = bench_test(args.runs, work)
+    text = table(results, args.runs)
+    print(text)
+    if not args.no_readme:
+        write_readme(text)
+        print("bench: README.md updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
