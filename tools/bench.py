@@ -13,8 +13,9 @@ Every row is measured RUNS times (default 3) and shown as median (min-max):
   kernels side by side as in every build): kernel start, imports, the other
   cells, the kernel's peak memory;
 - the training animation of the lesson "Training a ReLU regressor" made the
-  course's way and the way the MLDawn article makes it, and the dying-relu
-  experiment looped one model at a time and batched: both as ratios.
+  course's way and the way the MLDawn article makes it, and two experiments
+  that repeat a training (the dying-relu sweep, the wiggly-curve survey)
+  looped one model at a time and batched: ratios (tools/bench_ways.py).
 
 This is a benchmark, not a test: it never fails on a number. It prints the table
 and writes it between the bench markers of README.md.
@@ -193,13 +194,15 @@ def bench_imports(runs: int) -> dict[str, dict]:
     return results
 
 
-def alternate(runs: int, ways: dict[str, Callable[[], object]]) -> dict[str, list]:
+def alternate(
+    runs: int, ways: dict[str, Callable[[], object]], warm: bool = True
+) -> dict[str, list]:
     """Time each way runs times, taking turns so drift affects them alike.
 
-    Each way runs once untimed first: PyTorch's and matplotlib's one-time set-up
-    is paid there, not by whichever way happens to go first.
+    With `warm`, each way runs once untimed first: PyTorch's and matplotlib's
+    one-time set-up is paid there, not by whichever way happens to go first.
     """
-    for way in ways.values():
+    for way in ways.values() if warm else ():
         way()
     times: dict[str, list[float]] = {name: [] for name in ways}
     for _ in range(runs):
@@ -218,16 +221,24 @@ def bench_animation(runs: int) -> dict[str, list[float]]:
     )
 
 
-def bench_batched(runs: int) -> dict[str, list[float]]:
+def bench_batched(runs: int) -> dict[str, dict[str, list[float]]]:
     import bench_ways
 
-    return alternate(
-        runs,
-        {
-            "looped": lambda: bench_ways.dying_sweep(batched=False),
-            "batched": lambda: bench_ways.dying_sweep(batched=True),
-        },
-    )
+    experiments = {}
+    for name, experiment, warm in (
+        ("dying", bench_ways.dying_sweep, True),
+        # A minute a run looped: the set-up was paid by the runs before.
+        ("survey", bench_ways.wiggly_survey, False),
+    ):
+        experiments[name] = alternate(
+            runs,
+            {
+                "looped": lambda e=experiment: e(batched=False),
+                "batched": lambda e=experiment: e(batched=True),
+            },
+            warm,
+        )
+    return experiments
 
 
 def med(values: list[float], unit: str = "s", digits: int = 1) -> str:
@@ -275,20 +286,21 @@ def table(results: dict, runs: int) -> str:
         for phase in ("lint", "unit", "nbval", "book", "browser", "other"):
             if phase in test:
                 row(f"- {phase}", test[phase], None)
-    for name, (slow, fast, target) in {
-        "animation": ("mldawn", "course", 3),
-        "batched": ("looped", "batched", 10),
-    }.items():
-        times = results.get(name)
+    comparisons = [("animation", results.get("animation"), "mldawn", "course", 3)]
+    for name, times in results.get("batched", {}).items():
+        comparisons.append((name, times, "looped", "batched", 10))
+    labels = {
+        "animation": "training animation, 40 frames: MLDawn's way / the course's",
+        "dying": "dying-relu sweep, 100 trainings of 150 epochs: looped / batched",
+        "survey": "wiggly-curve survey, 40 trainings of 7000 Adam steps: "
+        "looped / batched",
+    }
+    for name, times, slow, fast, target in comparisons:
         if not times:
             continue
         ratios = [s / f for s, f in zip(times[slow], times[fast], strict=True)]
-        label = {
-            "animation": "training animation, 40 frames: MLDawn's way / the course's",
-            "batched": "dying-relu sweep, 100 trainings: looped / batched",
-        }[name]
         rows.append(
-            f"| {label} | {med(ratios, 'x')} | >= {target}x | "
+            f"| {labels[name]} | {med(ratios, 'x')} | >= {target}x | "
             f"{verdict(statistics.median(ratios), target, at_least=True)} |"
         )
         rows.append(f"| - {slow} | {med(times[slow], digits=2)} | | |")

@@ -7,12 +7,17 @@
   only change their data (relu_course.animation). MLDawn's article draws while it
   trains: every 100 epochs it clears the whole figure and plots each unit again
   from Python lists, relu evaluated point by point.
-- The dying-relu sweep of the lesson "Dying ReLU" (20 seeds at each of 5
-  learning rates, 150 epochs): one model at a time, or every seed of a
-  learning rate trained at once (relu_course.batched).
+- Two experiments that repeat a training, one model at a time (rc.train) or
+  all at once (rc.train_many): the sweep of the lesson "Dying ReLU" (20 seeds
+  at each of 5 learning rates, 150 full-batch SGD epochs; every seed of a
+  learning rate at once), and the survey of the lesson "Fitting a wiggly curve"
+  (20 seeds each of Keras's and PyTorch's initialisation, 30 units, 1000
+  epochs of Adam on mini-batches of 32).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import matplotlib
 
@@ -30,6 +35,9 @@ DPI = 60  # the lesson's ANIMATION_DPI
 FIGSIZE = (12, 3.8)  # relu_course.animation's three panels
 SEEDS, SWEEP_EPOCHS = range(20), 150  # the lesson "Dying ReLU"
 LEARNING_RATES = [1e-4, 3e-4, 4e-4, 5e-4, 1e-3]
+SURVEY = rc.TrainConfig(  # the lesson "Fitting a wiggly curve"
+    n_hidden=30, epochs=1000, lr=1e-3, optimizer="adam", loss="mse", batch_size=32
+)
 
 
 def course_way() -> animation.Player:
@@ -124,6 +132,32 @@ def dying_sweep(batched: bool) -> list[list[rc.DyingRun]]:
         rc.dying_experiment(x, y, SEEDS, config=config, lr=lr, batched=batched)
         for lr in LEARNING_RATES
     ]
+
+
+def _keras_like(seed: int) -> rc.Regressor:
+    """The lesson's keras_init: Glorot uniform weights, zero biases."""
+    rc.set_seed(seed)
+    model = rc.Regressor(SURVEY.n_hidden)
+    with torch.no_grad():
+        for layer in (model.hidden, model.output):
+            torch.nn.init.xavier_uniform_(layer.weight)
+            torch.nn.init.zeros_(layer.bias)
+    return model
+
+
+def _torch_default(seed: int) -> rc.Regressor:
+    rc.set_seed(seed)
+    return rc.Regressor(SURVEY.n_hidden)
+
+
+def wiggly_survey(batched: bool) -> list:
+    """The lesson's survey: 40 networks, each trained as rc.train would."""
+    x, y = rc.wiggly_data()
+    models = [init(seed) for init in (_keras_like, _torch_default) for seed in SEEDS]
+    config = replace(SURVEY, snapshot_every=SURVEY.epochs)
+    if batched:
+        return rc.train_many(x, y, models, config)
+    return [rc.train(x, y, config, model=model) for model in models]
 
 
 if __name__ == "__main__":  # a quick look: python tools/bench_ways.py
