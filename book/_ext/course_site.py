@@ -501,8 +501,6 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
     """Icons from the fa-* classes the site uses: trimmed theme CSS, cut-down fonts."""
     if exception is not None or app.builder.format != "html":
         return
-    from fontTools import subset  # matplotlib's dependency, pinned in requirements.lock
-
     out = Path(app.outdir)
     static = out / "_static"
     skip = ("fontawesome.js", "katex", ICON_FOLDER, "course-theme.css")
@@ -520,6 +518,15 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
     (static / TRIMMED_CSS).write_text(trim_theme_css(theme.read_text(), classes))
     folder = static / ICON_FOLDER
     folder.mkdir(exist_ok=True)
+    # The same icons as last build: the fonts there are right (and fontTools,
+    # a fifth of a warm build, is not even imported).
+    stamp = Path(app.doctreedir) / "course-icons.txt"
+    key = " ".join(f"{c:x}" for c in sorted(codepoints))
+    fonts = [folder / f"{name}.woff" for name in FA_FONTS]
+    if all(f.is_file() for f in fonts) and stamp.is_file() and stamp.read_text() == key:
+        return
+    from fontTools import subset  # matplotlib's dependency, pinned in requirements.lock
+
     for name in FA_FONTS:
         source = next(static.rglob(f"vendor/fontawesome/webfonts/{name}.ttf"), None)
         if source is None:
@@ -534,6 +541,7 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
         subsetter.populate(unicodes=sorted(codepoints))
         subsetter.subset(font)
         subset.save_font(font, str(folder / f"{name}.woff"), options)
+    stamp.write_text(key)
 
 
 def finish(app: Sphinx, exception: Exception | None) -> None:
