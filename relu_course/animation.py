@@ -326,8 +326,8 @@ def _render_frames(anim: FuncAnimation, frame_data: list[Any]) -> list[Image.Ima
     Only what changes is drawn per frame: the artists the animation's function
     returns go onto a copy of the rest (axes, ticks, labels), drawn once
     (blitting); their axes' spines and legends are drawn again over them, as a
-    whole draw would. A function that returns
-    no artists gets the whole figure drawn for every frame.
+    whole draw would. A function that returns no artists gets the whole figure
+    drawn for every frame.
     """
     fig = anim._fig
     anim._draw_frame(frame_data[0])
@@ -362,6 +362,11 @@ def _render_frames(anim: FuncAnimation, frame_data: list[Any]) -> list[Image.Ima
 def _whole_frame(anim: FuncAnimation, fig: Any, framedata: Any) -> Image.Image:
     """One frame, the whole figure drawn."""
     anim._draw_frame(framedata)
+    return _figure_image(fig)
+
+
+def _figure_image(fig: Any) -> Image.Image:
+    """The whole figure drawn at its dpi, as an RGB image on white."""
     buffer = BytesIO()
     with mpl.rc_context({"savefig.bbox": "standard", "savefig.transparent": False}):
         fig.savefig(buffer, format="rgba", dpi=fig.dpi)

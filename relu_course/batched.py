@@ -26,7 +26,7 @@ from relu_course.regressor import (
     Regressor,
     Snapshot,
     TrainConfig,
-    _column,
+    _training_data,
     resolve_device,
 )
 
@@ -197,15 +197,7 @@ def train_many(
     [[0, 10, 20], [0, 10, 20], [0, 10, 20]]
     """
     config = replace(config or TrainConfig(), **overrides)
-    xs, ys = _column(x, "x"), _column(y, "y")
-    if len(xs) != len(ys):
-        raise ValueError(
-            f"x and y must have the same length, got {len(xs)} and {len(ys)}"
-        )
-    if config.batch_size is not None and config.batch_size > len(xs):
-        raise ValueError(
-            f"batch_size must be <= len(x) = {len(xs)}, got {config.batch_size}"
-        )
+    xs, ys = _training_data(x, y, config)
     models = _checked_models(models)
     orders = _checked_orders(orders, len(models), config.seed)
     device = resolve_device(config.device)

@@ -232,6 +232,22 @@ def _column(values: Any, name: str) -> torch.Tensor:
     return torch.as_tensor(values, dtype=torch.float32).reshape(-1, 1)
 
 
+def _training_data(
+    x: Any, y: Any, config: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """x and y as float32 columns, refused unless they pair up and fit the batch."""
+    xs, ys = _column(x, "x"), _column(y, "y")
+    if len(xs) != len(ys):
+        raise ValueError(
+            f"x and y must have the same length, got {len(xs)} and {len(ys)}"
+        )
+    if config.batch_size is not None and config.batch_size > len(xs):
+        raise ValueError(
+            f"batch_size must be <= len(x) = {len(xs)}, got {config.batch_size}"
+        )
+    return xs, ys
+
+
 def train(
     x: Any,
     y: Any,
@@ -250,15 +266,7 @@ def train(
     [0, 100, 200, 300]
     """
     config = replace(config or TrainConfig(), **overrides)
-    xs, ys = _column(x, "x"), _column(y, "y")
-    if len(xs) != len(ys):
-        raise ValueError(
-            f"x and y must have the same length, got {len(xs)} and {len(ys)}"
-        )
-    if config.batch_size is not None and config.batch_size > len(xs):
-        raise ValueError(
-            f"batch_size must be <= len(x) = {len(xs)}, got {config.batch_size}"
-        )
+    xs, ys = _training_data(x, y, config)
     device = resolve_device(config.device)
 
     set_seed(config.seed)

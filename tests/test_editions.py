@@ -30,8 +30,6 @@ REPOSITORY = "https://github.com/example-org/relu-course"
 
 
 def _load(path: Path, name: str):
-    if name in sys.modules:  # another test file loaded this tool already: share it
-        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
@@ -40,7 +38,7 @@ def _load(path: Path, name: str):
 
 
 edition = _load(ROOT / "tools" / "edition.py", "course_edition_tool")
-execute_lessons = _load(ROOT / "tools" / "execute_lessons.py", "course_execute_tool")
+execute_lessons = edition.execute_lessons  # the module edition.py builds with
 new_lesson = _load(ROOT / "tools" / "new_lesson.py", "course_new_lesson_tool")
 downloads = _load(ROOT / "book" / "_ext" / "course_downloads.py", "course_downloads")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -14,17 +14,10 @@ from myst_nb.core.read import myst_nb_reader_plugin
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(path: Path, name: str):
-    if name in sys.modules:  # another test file loaded this tool already: share it
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-execute_lessons = _load(ROOT / "tools" / "execute_lessons.py", "course_execute_tool")
+# Imported as tools/edition.py imports it, so the two test files share one module
+# (the process pool pickles its functions by module name).
+sys.path.insert(0, str(ROOT / "tools"))
+execute_lessons = importlib.import_module("execute_lessons")
 
 FRONT = """\
 ---

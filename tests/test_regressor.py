@@ -652,17 +652,3 @@ def test_plain_sgd_takes_exactly_the_steps_of_torch_optim_sgd():
     for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         assert torch.equal(p, q)  # bit for bit, not merely close
     assert not torch.equal(ours.hidden.weight, start)  # and they did move
-
-
-def test_training_with_sgd_never_imports_torch_dynamo():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, relu_course as rc; x, y = rc.cubic_data(); "
-        "rc.train(x, y, epochs=3); print('torch._dynamo' in sys.modules)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "False"  # torch.optim's first use costs 0.85 s

@@ -41,6 +41,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute_lessons import Run  # a sibling tool (tools/ is not a package): its report
+
 ROOT = Path(__file__).resolve().parents[1]
 LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
@@ -54,18 +57,21 @@ PHASES = {
 }
 
 
+def _git(*args: str) -> str:
+    """What a git command prints in the repository, stripped."""
+    done = subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 def fresh_copy(dest: Path) -> Path:
     """The working tree as a clone would have it, with the set-up linked in."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, listed):
-        source = ROOT / name.decode()
+    listed = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
         if source.is_file():  # a file deleted but not yet committed is skipped
-            target = dest / name.decode()
+            target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     for name in LINKED:
@@ -97,10 +103,10 @@ def run(command: list[str], cwd: Path) -> Ran:
     return Ran(time.perf_counter() - start, "".join(lines), marks)
 
 
-def lesson_report(copy: Path) -> dict[str, dict]:
+def lesson_report(copy: Path) -> dict[str, Run]:
     """The per-lesson report the last execution in copy wrote."""
     report = copy / "_build" / ".jupyter_cache.runs.json"
-    return json.loads(report.read_text())["lessons"]
+    return {k: Run(**v) for k, v in json.loads(report.read_text())["lessons"].items()}
 
 
 def executed(output: str) -> list[str]:
@@ -119,7 +125,7 @@ def bench_builds(runs: int, edits: list[str] | None, work: Path) -> dict:
             result["lessons"].setdefault(name, []).append(stats)
         result["warm"].append(run(["make", "book"], copy).seconds)
         if edits is None:  # a lesson of median cost, and the slowest: the worst case
-            by_cost = sorted(report, key=lambda n: execution(report[n]))
+            by_cost = sorted(report, key=lambda n: report[n].execution)
             edits = [by_cost[len(by_cost) // 2], by_cost[-1]]
         for name in edits:
             path = copy / "lessons" / f"{name}.md"
@@ -132,11 +138,6 @@ def bench_builds(runs: int, edits: list[str] | None, work: Path) -> dict:
             result["ran"].setdefault(name, set()).update(executed(done.output))
         shutil.rmtree(copy)
     return result
-
-
-def execution(stats: dict) -> float:
-    """A lesson's execution time: its cells, imports included (not kernel start)."""
-    return stats["imports"] + stats["other_cells"]
 
 
 def bench_test(runs: int, work: Path) -> dict[str, list[float]]:
@@ -312,36 +313,22 @@ def table(results: dict, runs: int) -> str:
             "| of which imports | peak memory |",
             "| --- | --- | --- | --- | --- |",
         ]
-        for lesson, stats in sorted(builds["lessons"].items()):
-
-            def col(key, unit: str = "s", digits: int = 1, s=stats) -> str:
-                values = [key(x) if callable(key) else x[key] for x in s]
-                return med(values, unit, digits)
-
+        for lesson, runs_of in sorted(builds["lessons"].items()):
+            start, cells, imports, peak = zip(
+                *((r.kernel_start, r.execution, r.imports, r.peak_mb) for r in runs_of),
+                strict=True,
+            )
             rows.append(
-                f"| {lesson} | {col('kernel_start')} | {col(execution)} | "
-                f"{col('imports')} | {col('peak_mb', 'MB', 0)} |"
+                f"| {lesson} | {med(start)} | {med(cells)} | {med(imports)} | "
+                f"{med(peak, 'MB', 0)} |"
             )
     cpu = platform.processor() or platform.machine()
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    if dirty:
+    commit = _git("rev-parse", "--short", "HEAD")
+    if _git("status", "--porcelain", "--untracked-files=no"):
         commit += " with uncommitted changes"
     today = datetime.date.today().isoformat()
     header = (
@@ -377,7 +364,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.edit or []:
         if not (ROOT / "lessons" / f"{name}.md").is_file():
             parser.error(f"--edit: no lesson lessons/{name}.md")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from expected_outputs import pin_execution_env
 
     pin_execution_env()  # one PyTorch thread, as lessons run: before torch loads

@@ -89,27 +89,13 @@ def mldawn_way() -> animation.Player:
             ax_sum.plot(data, list(y), color="k", label="target")
             ax_sum.plot(data, list(np.sum(total, axis=0) + b1), label="prediction")
             ax_sum.legend(loc="upper left")
-            frames.append(_frame(fig))
+            frames.append(animation._figure_image(fig))  # as the course's frames
             labels.append(f"epoch {epoch}")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     plt.close(fig)
     return _player(frames, labels)
-
-
-def _frame(fig: plt.Figure):
-    """The figure drawn as an RGB image, as relu_course.animation renders frames."""
-    from io import BytesIO
-
-    from PIL import Image
-
-    buffer = BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=DPI)
-    width, height = (int(size) for size in fig.bbox.size)
-    rgba = Image.frombuffer("RGBA", (width, height), buffer.getvalue())
-    white = Image.new("RGBA", rgba.size, "white")
-    return Image.alpha_composite(white, rgba).convert("RGB")
 
 
 def _player(frames: list, labels: list[str]) -> animation.Player:

@@ -50,6 +50,11 @@ class Run:
     peak_mb: float  # the kernel's peak resident memory (VmHWM)
     error: str | None = None  # the traceback when a cell failed
 
+    @property
+    def execution(self) -> float:
+        """Seconds in the lesson's cells, imports included (not kernel start)."""
+        return self.imports + self.other_cells
+
 
 def toc_lessons(root: Path = ROOT) -> list[Path]:
     """The lessons (lessons/*.md) in _toc.yml, in book order."""
@@ -171,7 +176,7 @@ def run(
 
     def expected(path: Path) -> float:
         run = last.get("lessons", {}).get(path.stem)
-        return run["imports"] + run["other_cells"] if run else path.stat().st_size
+        return Run(**run).execution if run else path.stat().st_size
 
     def store(nb, path: Path, **data: object) -> None:
         if cache.create_hashed_notebook(nb)[1] != keys[path]:
@@ -221,7 +226,7 @@ def run(
                 failed.append(path.name)
                 print(f"FAILED lesson {path}\n{run.error}", file=sys.stderr)
                 continue
-            store(nb, path, execution_seconds=run.imports + run.other_cells)
+            store(nb, path, execution_seconds=run.execution)
             print(
                 f"  {path.name}: kernel {run.kernel_start:.1f} s, imports "
                 f"{run.imports:.1f} s, rest {run.other_cells:.1f} s, "
