@@ -78,9 +78,40 @@ def dead_mask(model: Regressor, x: Any, tol: float = 0.0) -> np.ndarray:
     >>> dead_mask(model, np.array([-1.0, 2.0]))
     array([False,  True])
     """
+    _check_tol(tol)
+    return (np.abs(activation_slopes(model, x)) <= tol).all(axis=0)
+
+
+def _check_tol(tol: float) -> None:
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    return (np.abs(activation_slopes(model, x)) <= tol).all(axis=0)
+
+
+def _dead_counts(models: list[Regressor], x: Any, tol: float) -> list[int]:
+    """dead_mask(model, x, tol).sum() of each model, in one tensor computation
+    when they share an activation without parameters (a PReLU's are its own).
+
+    >>> models = [Regressor(3), Regressor(3)]
+    >>> x = np.linspace(-1.0, 1.0, 5)
+    >>> _dead_counts(models, x, 0.0) == [int(dead_mask(m, x).sum()) for m in models]
+    True
+    """
+    activation = models[0].activation if models else None
+    if (
+        activation is None
+        or any(True for _ in activation.parameters())
+        or any(repr(m.activation) != repr(activation) for m in models)
+    ):
+        return [int(dead_mask(model, x, tol).sum()) for model in models]
+    xs = _column(x, "x").to(models[0].hidden.weight.device)
+    with torch.no_grad():
+        w0 = torch.stack([m.hidden.weight for m in models])  # (S, H, 1)
+        b0 = torch.stack([m.hidden.bias for m in models])  # (S, H)
+        # (S, N, H): each model's hidden(xs), the product nn.Linear computes
+        z = torch.baddbmm(b0.unsqueeze(1), xs.expand(len(models), -1, -1), w0.mT)
+    z.requires_grad_(True)
+    (slopes,) = torch.autograd.grad(activation(z).sum(), z)
+    return (slopes.abs() <= tol).all(1).sum(1).tolist()
 
 
 def dying_experiment(
@@ -116,34 +147,40 @@ def dying_experiment(
         )
     if not math.isfinite(bias_offset):
         raise ValueError(f"bias_offset must be a finite number, got {bias_offset!r}")
+    _check_tol(tol)
     config = replace(config or TrainConfig(), **overrides)
     seeds = list(seeds)
-    starts = []  # (model, dead units) of each seed, right after initialisation
+    models = []
     for seed in seeds:
         set_seed(seed)
         model = Regressor(config.n_hidden, activation=activation())
         with torch.no_grad():
             model.hidden.bias += bias_offset
-        starts.append((model, int(dead_mask(model, x, tol).sum())))
+        models.append(model)
+
+    def dead_counts(some: list[Regressor]) -> list[int]:
+        if batched:  # the counting too is one tensor computation
+            return _dead_counts(some, x, tol)
+        return [int(dead_mask(model, x, tol).sum()) for model in some]
+
+    dead_at_start = dead_counts(models)
     if batched:
         # orders=seeds: each model's mini-batch order is that of train(seed=seed).
-        models = [model for model, _ in starts]
         trained = train_many(x, y, models, config, orders=seeds) if seeds else []
     else:
         trained = []
-        for seed, (model, _) in zip(seeds, starts, strict=True):
+        for seed, model in zip(seeds, models, strict=True):
             try:
                 trained.append(train(x, y, config, model=model, seed=seed))
             except TrainingDivergedError:
                 trained.append(None)
+    dead_at_end = iter(dead_counts([r[0] for r in trained if r is not None]))
     runs = []
-    for seed, (_, dead_at_start), result in zip(seeds, starts, trained, strict=True):
+    for seed, start, result in zip(seeds, dead_at_start, trained, strict=True):
         if result is None:
-            runs.append(DyingRun(seed, dead_at_start, -1, math.nan, None))
-            continue
-        model, history = result
-        dead_at_end = int(dead_mask(model, x, tol).sum())
-        runs.append(
-            DyingRun(seed, dead_at_start, dead_at_end, history.final.loss, model)
-        )
+            runs.append(DyingRun(seed, start, -1, math.nan, None))
+        else:
+            model, history = result
+            dead = next(dead_at_end)
+            runs.append(DyingRun(seed, start, dead, history.final.loss, model))
     return runs

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 import relu_course as rc
-from relu_course.batched import train_many
+from relu_course.batched import _SNAPSHOT_NAMES, _relu_gradients, train_many
+from relu_course.regressor import LOSSES, _training_data
 
 X, Y = rc.cubic_data(40)
 SEEDS = [0, 1, 2]
@@ -95,6 +96,47 @@ def test_train_many_matches_train_with_adam_mini_batches_in_each_models_order(
     got = train_many(X, Y, models, config, orders=orders)
     for g, w in zip(got, want, strict=True):
         assert_same_training(g, w)
+
+
+@pytest.mark.parametrize("batches", ["shared", "one per model"])
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_relu_gradients_by_hand_are_those_autograd_gives_each_model(loss, batches):
+    xs, ys = _training_data(X, Y, rc.TrainConfig())
+    models = seeded(SEEDS)
+    with torch.no_grad():  # unit 0's kink on a data point: relu'(0) is 0 there
+        for model in models:
+            model.hidden.weight[0] = 1.0
+            model.hidden.bias[0] = -xs[3, 0]
+    if batches == "shared":
+        xb, yb = xs[:16], ys[:16]
+    else:
+        index = torch.stack([torch.randperm(40)[:16] for _ in SEEDS])
+        xb, yb = xs[index], ys[index]  # (S, 16, 1)
+    params, _ = torch.func.stack_module_state(models)
+    losses, grads = _relu_gradients(models[0], params, loss)(xb, yb)
+    for i, model in enumerate(models):
+        xi, yi = (xb, yb) if batches == "shared" else (xb[i], yb[i])
+        want = LOSSES[loss]()(model(xi), yi)
+        want.backward()
+        torch.testing.assert_close(losses[i], want.detach())
+        for name, grad in zip(_SNAPSHOT_NAMES, grads, strict=True):
+            torch.testing.assert_close(grad[i], model.get_parameter(name).grad)
+            # fused Adam reads a strided gradient's memory as if it were contiguous
+            assert grad.is_contiguous(), name
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        rc.Regressor(5, activation=torch.nn.LeakyReLU(0.1)),
+        rc.Regressor(5, activation=rc.ReLUWithConvention(0.5)),
+        Subclassed(5),
+    ],
+    ids=["leaky relu", "relu with another slope at 0", "a subclass"],
+)
+def test_anything_but_a_plain_relu_regressor_gets_its_gradients_from_autograd(model):
+    params, _ = torch.func.stack_module_state([model])
+    assert _relu_gradients(model, params, "mse") is None
 
 
 def test_without_orders_every_model_takes_the_mini_batches_of_the_config_seed():

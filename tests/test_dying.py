@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import relu_course as rc
+from relu_course.dying import _dead_counts
 
 X = np.linspace(-2.0, 2.0, 41)
 
@@ -61,6 +62,31 @@ def test_a_tolerance_counts_elu_units_far_on_the_negative_side_as_dead():
     # Largest slopes on the data: exp(-18) and exp(-1).
     np.testing.assert_array_equal(rc.dead_mask(model, X), [False, False])
     np.testing.assert_array_equal(rc.dead_mask(model, X, tol=1e-3), [True, False])
+
+
+@pytest.mark.parametrize(
+    ("activation", "tol"),
+    [
+        (torch.nn.ReLU, 0.0),
+        (lambda: rc.ReLUWithConvention(1.0), 0.0),  # alive where z touches 0
+        (lambda: torch.nn.LeakyReLU(0.01), 0.01),
+        (torch.nn.ELU, 0.7),
+        (lambda: torch.nn.PReLU(3, init=0.0), 0.0),  # learnable: model by model
+    ],
+    ids=["relu", "relu with slope 1 at 0", "leaky relu", "ELU", "PReLU"],
+)
+def test_dead_units_counted_for_all_models_at_once_are_dead_mask_of_each(
+    activation, tol
+):
+    # Kinks on the data's ends (z = 0 there exactly) and units just alive or dead.
+    weights = [[1.0, -1.0, 0.5], [2.0, 1.0, -1.0], [1.0, 1.0, 1.0]]
+    biases = [[-2.0, -2.0, 0.0], [-4.0, -2.5, -2.0], [-2.1, -1.9, 0.0]]
+    models = [
+        model_with(w, b, activation()) for w, b in zip(weights, biases, strict=True)
+    ]
+    want = [int(rc.dead_mask(model, X, tol).sum()) for model in models]
+    assert _dead_counts(models, X, tol) == want
+    assert len(set(want)) > 1  # the models differ: a mix-up would show
 
 
 def test_a_unit_dead_at_the_start_keeps_its_parameters_under_sgd():
