@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         tanh,
     )
     from relu_course.animation import (
+        Player,
         embed,
         save,
         training_animation,
@@ -129,6 +130,7 @@ _MODULE_OF = {
     "dying_experiment": "dying",
     "DyingRun": "dying",
     # relu_course.animation
+    "Player": "animation",
     "embed": "animation",
     "save": "animation",
     "training_animation": "animation",
@@ -143,6 +145,7 @@ __all__ = [
     "History",
     "Interval",
     "PlainSGD",
+    "Player",
     "ReLUWithConvention",
     "Regressor",
     "Snapshot",

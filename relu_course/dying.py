@@ -63,9 +63,14 @@ def activation_slopes(model: Regressor, x: Any) -> np.ndarray:
     xs = _column(x, "x").to(model.hidden.weight.device)
     with torch.no_grad():
         z = model.hidden(xs)
-    z.requires_grad_(True)
-    (slopes,) = torch.autograd.grad(model.activation(z).sum(), z)
-    return slopes.detach().cpu().numpy()
+    return _slopes(model.activation, z).cpu().numpy()
+
+
+def _slopes(activation: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """activation'(z) at every element of z, by autograd."""
+    z = z.detach().requires_grad_(True)
+    (slopes,) = torch.autograd.grad(activation(z).sum(), z)
+    return slopes
 
 
 def dead_mask(model: Regressor, x: Any, tol: float = 0.0) -> np.ndarray:
@@ -96,11 +101,11 @@ def _dead_counts(models: list[Regressor], x: Any, tol: float) -> list[int]:
     >>> _dead_counts(models, x, 0.0) == [int(dead_mask(m, x).sum()) for m in models]
     True
     """
-    activation = models[0].activation if models else None
-    if (
-        activation is None
-        or any(True for _ in activation.parameters())
-        or any(repr(m.activation) != repr(activation) for m in models)
+    if not models:
+        return []
+    activation = models[0].activation
+    if any(True for _ in activation.parameters()) or any(
+        repr(m.activation) != repr(activation) for m in models
     ):
         return [int(dead_mask(model, x, tol).sum()) for model in models]
     xs = _column(x, "x").to(models[0].hidden.weight.device)
@@ -109,9 +114,7 @@ def _dead_counts(models: list[Regressor], x: Any, tol: float) -> list[int]:
         b0 = torch.stack([m.hidden.bias for m in models])  # (S, H)
         # (S, N, H): each model's hidden(xs), the product nn.Linear computes
         z = torch.baddbmm(b0.unsqueeze(1), xs.expand(len(models), -1, -1), w0.mT)
-    z.requires_grad_(True)
-    (slopes,) = torch.autograd.grad(activation(z).sum(), z)
-    return (slopes.abs() <= tol).all(1).sum(1).tolist()
+    return (_slopes(activation, z).abs() <= tol).all(1).sum(1).tolist()
 
 
 def dying_experiment(
@@ -157,13 +160,7 @@ def dying_experiment(
         with torch.no_grad():
             model.hidden.bias += bias_offset
         models.append(model)
-
-    def dead_counts(some: list[Regressor]) -> list[int]:
-        if batched:  # the counting too is one tensor computation
-            return _dead_counts(some, x, tol)
-        return [int(dead_mask(model, x, tol).sum()) for model in some]
-
-    dead_at_start = dead_counts(models)
+    dead_at_start = _dead_counts(models, x, tol)
     if batched:
         # orders=seeds: each model's mini-batch order is that of train(seed=seed).
         trained = train_many(x, y, models, config, orders=seeds) if seeds else []
@@ -174,7 +171,7 @@ def dying_experiment(
                 trained.append(train(x, y, config, model=model, seed=seed))
             except TrainingDivergedError:
                 trained.append(None)
-    dead_at_end = iter(dead_counts([r[0] for r in trained if r is not None]))
+    dead_at_end = iter(_dead_counts([r[0] for r in trained if r is not None], x, tol))
     runs = []
     for seed, start, result in zip(seeds, dead_at_start, trained, strict=True):
         if result is None:

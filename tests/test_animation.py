@@ -360,8 +360,6 @@ def test_save_rejects_other_suffixes_listing_the_valid_ones(animate, tmp_path, n
 
 def _frames(anim, blit: bool) -> list[np.ndarray]:
     """The frames of anim, drawn the fast way (blit) or the whole figure each."""
-    from relu_course import animation
-
     fig = anim._fig
     fig.canvas.draw()
     data = list(anim.new_saved_frame_seq())

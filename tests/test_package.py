@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,28 @@ def test_every_public_name_is_the_object_its_module_defines():
         module = importlib.import_module(f"relu_course.{rc._MODULE_OF[name]}")
         assert getattr(rc, name) is getattr(module, name)
         assert name in module.__all__
+
+
+def test_the_imports_for_type_checkers_name_each_public_name_from_its_module():
+    tree = ast.parse(Path(rc.__file__).read_text())
+    (block,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    imported = {
+        alias.name: node.module.removeprefix("relu_course.")
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == rc._MODULE_OF
+
+
+def test_every_name_a_module_exports_is_public_in_the_package():
+    for module in set(rc._MODULE_OF.values()):
+        exported = importlib.import_module(f"relu_course.{module}").__all__
+        assert set(exported) <= set(rc.__all__), module
 
 
 def test_dir_lists_the_public_names_before_they_are_loaded():
