@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # Figures vanish from the book when a non-inline backend is forced (see TOOLCHAIN).
 unexport MPLBACKEND
-# Lessons execute with pinned threads and CPU kernels (why: tools/execution.env).
+# Lessons execute with one thread, for speed (why: tools/execution.env).
 include tools/execution.env
 export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' tools/execution.env)
 
@@ -19,7 +19,12 @@ NODE_BOOK  := $(NODE)/.installed-book
 NODE_BENCH := $(NODE)/.installed-bench
 BENCH_SITE ?= _build/html
 
-.PHONY: help venv book site bench bench-site test chromium lint format expected lesson serve lab clean lock
+# nbval over the expected outputs: each lesson re-run and compared, figures too.
+NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
+    --nbval-sanitize-with tests/nbval_sanitize.cfg \
+    $(if $(LESSONS),$(patsubst %,tests/expected/%.ipynb,$(LESSONS)),tests/expected)
+
+.PHONY: help venv book site bench bench-site test nbval browser chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -69,13 +74,20 @@ test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of 
 	@echo "== unit tests and doctests of relu_course, with branch coverage"
 	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing \
 	    -n auto --dist loadfile
-	@echo "== every lesson against its expected output (nbval and figure checks)"
-	$(BIN)/python -m pytest tests/expected --nbval --nbval-current-env \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg -n auto --dist loadscope
-	@echo "== the book, built for the browser tests (with the outputs nbval just checked)"
+	@# Side by side, each target's output printed whole when it ends: the lessons keep
+	@# both cores busy, the browser tests mostly wait for pages.
+	@echo "== side by side: the lessons (make nbval) and the site in a browser (make browser)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target nbval browser
+
+browser: $(STAMP) $(NODE_BOOK)  ## the book built with the expected outputs, then the site in a real browser
+	@echo "== the book, built for the browser tests (with the lessons' expected outputs)"
 	@$(MAKE) --no-print-directory book chromium OUTPUTS_FROM=tests/expected
 	@echo "== the built site in a real browser (Chromium driven by Playwright), offline"
 	$(BIN)/python -m pytest tests/browser
+
+nbval: $(STAMP)  ## every lesson (or LESSONS="a b") against its expected output, under each CPU kernel set
+	@echo "== lessons: each against its expected output, under each CPU kernel set (tests/conftest.py)"
+	$(NBVAL) --kernels all -n auto --dist loadscope
 
 bench: $(STAMP) $(NODE_BOOK) chromium  ## time builds, make test, lessons, animation, batching (RUNS=3); writes README's table
 	$(BIN)/python tools/bench.py --runs $(or $(RUNS),3)

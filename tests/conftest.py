@@ -1,32 +1,273 @@
-"""Shared test configuration: figure checks for the nbval runs of the lessons."""
+"""Shared test configuration: how nbval checks the lessons, and the kernel sets.
+
+nbval re-runs each expected-output notebook in tests/expected and compares its
+text outputs; this file adds three things to that comparison:
+- figures, compared with their expected PNGs within an RMS tolerance;
+- numbers within a tolerance, for the cells whose metadata asks for one;
+- `--kernels all` (or names): run each notebook under each CPU kernel set of
+  KERNEL_SETS, so that `make test` shows the course is true on other machines.
+"""
 
 from __future__ import annotations
 
 import base64
+import math
 import os
+import platform
+import re
 from pathlib import Path
 
 import matplotlib
 import pytest
 from matplotlib.testing.compare import compare_images
 from matplotlib.testing.exceptions import ImageComparisonFailure
+from nbval.plugin import IPyNbCell, IPyNbFile
 
 matplotlib.use("Agg")  # tests draw off-screen; lessons keep the inline backend
 
 ROOT = Path(__file__).resolve().parents[1]
 # Root-mean-square difference allowed between an expected and a fresh figure, in
-# grey levels out of 255. Same pins give identical pixels; the slack absorbs
-# anti-aliasing noise, while a moved line or a changed label is far above it.
+# grey levels out of 255. The same numbers give identical pixels; the slack
+# absorbs anti-aliasing noise, while a moved line or a changed label is far above
+# it (tests/test_expected_outputs.py proves both).
 FIGURE_RMS_TOLERANCE = 2.0
 DIFFS = ROOT / "_build" / "figure-diffs"
 
-# Lessons run by nbval (and the nbval runs of the tests) get the pinned threads
-# and CPU kernels of tools/execution.env, as under `make`, when those are unset.
+# Lessons run by nbval (and the nbval runs of the tests) get the execution
+# environment of tools/execution.env, as under `make`, where it is unset.
 _ENV = ROOT / "tools" / "execution.env"
 for _line in _ENV.read_text().splitlines() if _ENV.exists() else []:
     if _line and not _line.startswith("#"):
         _name, _, _value = _line.partition("=")
         os.environ.setdefault(_name, _value)
+
+
+# --- kernel sets ----------------------------------------------------------------
+
+
+def _generic_kernels() -> dict[str, str]:
+    """The environment that makes NumPy, PyTorch, MKL and oneDNN use the code
+    paths every CPU of this architecture has, none of its vector extensions."""
+    from numpy._core import _multiarray_umath as numpy_simd
+
+    env = {
+        # PyTorch's kernels without AVX2/AVX-512 (or SVE): valid on every CPU.
+        "ATEN_CPU_CAPABILITY": "default",
+        # NumPy: switch off every feature it dispatches at run time, so only its
+        # baseline remains (X86_V2 on x86-64, NEON on ARM64).
+        "NPY_DISABLE_CPU_FEATURES": " ".join(numpy_simd.__cpu_dispatch__),
+    }
+    if platform.machine().lower() in {"x86_64", "amd64"}:  # only x86 has these
+        env |= {"MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"}
+    return env
+
+
+# Each set is an environment for the kernels nbval starts. `make test` runs every
+# lesson under each, against the same expected outputs.
+KERNEL_SETS = {
+    # This machine's own kernels (AVX-512 here), one thread as in the book.
+    "native": dict,
+    # The oldest kernels of the architecture: how an older or a different CPU
+    # rounds.
+    "generic": _generic_kernels,
+    # Two threads: PyTorch and MKL split their sums, so they add in another order.
+    # Waiting threads sleep instead of spinning (speed only: two lessons of two
+    # threads each share two cores; spinning made that 4x slower than sleeping).
+    "threads2": lambda: {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
+}
+
+
+def _kernel_sets(value: str) -> list[str]:
+    """The names of `--kernels`: one set, several separated by commas, or all."""
+    names = list(KERNEL_SETS) if value == "all" else value.split(",")
+    unknown = [name for name in names if name not in KERNEL_SETS]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown kernel sets {unknown}; choose from {list(KERNEL_SETS)}"
+        )
+    return names
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--kernels",
+        help="run each notebook once under each of these CPU kernel sets: "
+        f"'all', or names separated by commas among {', '.join(KERNEL_SETS)} "
+        "(default: the environment as it is)",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("kernels", default=None):
+        config.option.kernels = _kernel_sets(config.option.kernels)
+
+
+def pytest_report_header(config):
+    names = config.getoption("kernels", default=None)
+    if names:
+        return [f"lesson kernels {name}: {KERNEL_SETS[name]()}" for name in names]
+    return None
+
+
+class KernelSetNotebook(IPyNbFile):
+    """A notebook whose kernel starts in the environment of one kernel set."""
+
+    kernel_set = "native"
+
+    def setup(self):
+        saved = dict(os.environ)
+        os.environ.update(KERNEL_SETS[self.kernel_set]())
+        try:
+            super().setup()  # starts the kernel, which inherits the environment
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    """With --kernels, collect each notebook once per kernel set, as
+    `notebook.ipynb[set]`, so that one session spreads them all over its workers."""
+    collected = yield
+    names = parent.config.getoption("kernels", default=None)
+    if not names:
+        return collected
+    result = []
+    for node in collected:
+        if type(node) is not IPyNbFile:
+            result.append(node)
+            continue
+        for name in names:
+            notebook = KernelSetNotebook.from_parent(
+                parent,
+                path=file_path,
+                name=f"{file_path.name}[{name}]",
+                nodeid=f"{node.nodeid or file_path.name}[{name}]",
+            )
+            notebook.kernel_set = name
+            result.append(notebook)
+    return result
+
+
+# --- numbers within a tolerance -------------------------------------------------
+# A code cell may state how far its printed numbers may move between machines,
+# in its metadata (in the lesson, the cell's YAML header: `tolerance: {rtol: 0.01}`).
+# Every number of its text outputs is then compared within
+#     |fresh - expected| <= atol + rtol * |expected| + last_digit * unit
+# where unit is one unit of the number's last printed digit (0.1 for "2464.5",
+# 1000 for "2.6e+04"): `last_digit: 1` lets a value that sits on a rounding
+# boundary print either way, and nothing more. The words between the numbers
+# must be the same (spacing aside). Cells without it are compared exactly.
+# `tolerance: {machine_specific: true}` is for a cell that shows what this
+# machine's kernels do (the prose says so): its numbers are not compared at all,
+# only its words; its checks must hold on any machine.
+
+TOLERANCES = ("rtol", "atol", "last_digit")
+MACHINE_SPECIFIC = {"machine_specific": True}
+NUMBER = re.compile(
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
+    r"|[-+]?\.\d+(?:[eE][-+]?\d+)?"
+)
+
+
+def _tolerance(metadata) -> dict[str, float] | None:
+    """rtol, atol and last_digit from a cell's metadata, or None if it states none."""
+    stated = metadata.get("tolerance")
+    if stated is None:
+        return None
+    if stated == MACHINE_SPECIFIC:
+        return {"rtol": 0.0, "atol": math.inf, "last_digit": 0.0}
+    if not isinstance(stated, dict) or not stated or set(stated) - set(TOLERANCES):
+        raise ValueError(
+            f"cell metadata 'tolerance' takes {', '.join(TOLERANCES)}, or only "
+            f"machine_specific: true; got {stated!r}"
+        )
+    tolerance = {name: float(stated.get(name, 0)) for name in TOLERANCES}
+    if not (0 <= tolerance["rtol"] < 1 and min(tolerance.values()) >= 0):
+        raise ValueError(
+            f"tolerance needs 0 <= rtol < 1, atol and last_digit >= 0: {stated}"
+        )
+    return tolerance
+
+
+def _last_digit(number: str) -> float:
+    """One unit of the last printed digit of a number: 0.01 for '4.34'."""
+    mantissa, _, exponent = number.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 10.0 ** (int(exponent or 0) - decimals)
+
+
+def _split(text: str) -> tuple[list[str], list[str]]:
+    """The words between the numbers (spacing collapsed) and the numbers."""
+    return [" ".join(part.split()) for part in NUMBER.split(text)], NUMBER.findall(text)
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", ""))
+
+
+def numbers_within(
+    fresh: str, expected: str, rtol: float = 0, atol: float = 0, last_digit: float = 0
+) -> tuple[bool, list[str]]:
+    """Whether two texts say the same within the tolerance, and what differs."""
+    fresh_words, fresh_numbers = _split(fresh)
+    expected_words, expected_numbers = _split(expected)
+    if fresh_words != expected_words:
+        return False, ["the words between the numbers differ"]
+    outside = []
+    for got, want in zip(fresh_numbers, expected_numbers, strict=True):
+        unit = max(_last_digit(got), _last_digit(want))
+        allowed = atol + rtol * abs(_value(want)) + last_digit * unit
+        if abs(_value(got) - _value(want)) > allowed * (1 + 1e-9):
+            outside.append(f"{got} against {want}")
+    return not outside, outside
+
+
+def _texts(output) -> dict[str, tuple[dict, str]]:
+    """Every text of a notebook output that may hold numbers: name -> (box, key)."""
+    if output.get("output_type") == "stream":
+        return {f"stream {output.get('name')}": (output, "text")}
+    data = output.get("data", {})
+    return {
+        key: (data, key)
+        for key in data
+        if key.startswith(("text/", "application/papermill.record/text/"))
+    }
+
+
+_compare_exactly = IPyNbCell.compare_outputs
+
+
+def _compare_within_tolerance(self, test, ref, skip_compare=None):
+    """nbval's comparison, after accepting numbers within the cell's tolerance."""
+    tolerance = _tolerance(self.cell.metadata)
+    outside = []
+    if tolerance is not None and len(test) == len(ref):
+        for fresh, expected in zip(test, ref, strict=True):
+            expected_texts = _texts(expected)
+            for name, (box, key) in _texts(fresh).items():
+                if name not in expected_texts or not isinstance(box[key], str):
+                    continue
+                expected_box, expected_key = expected_texts[name]
+                same, differences = numbers_within(
+                    box[key], expected_box[expected_key], **tolerance
+                )
+                if same:  # then nbval sees the expected text itself
+                    box[key] = expected_box[expected_key]
+                outside += differences
+    matches = _compare_exactly(self, test, ref, skip_compare)
+    if not matches and outside:
+        stated = ", ".join(f"{k} {v:g}" for k, v in tolerance.items() if v)
+        self.comparison_traceback.append(
+            f"outside the cell's tolerance ({stated}): " + "; ".join(outside)
+        )
+    return matches
+
+
+IPyNbCell.compare_outputs = _compare_within_tolerance
+
+
+# --- figures --------------------------------------------------------------------
 
 
 def _pngs(outputs: list) -> list[bytes]:
@@ -40,7 +281,7 @@ def _pngs(outputs: list) -> list[bytes]:
 def _check_figures(item) -> None:
     """Compare each PNG a lesson cell drew with the one in its expected output."""
     expected, actual = _pngs(item.cell.outputs), _pngs(item.test_outputs)
-    name = f"{Path(item.parent.path).stem}-cell{item.cell_num}"
+    name = f"{item.parent.name.replace('.ipynb', '')}-cell{item.cell_num}"
     if len(expected) != len(actual):
         pytest.fail(f"{name}: drew {len(actual)} figures, expected {len(expected)}")
     DIFFS.mkdir(parents=True, exist_ok=True)
@@ -68,7 +309,7 @@ def _check_figures(item) -> None:
 def pytest_runtest_call(item):
     """After nbval has run and compared a cell's text, compare its figures too."""
     result = yield
-    if type(item).__name__ == "IPyNbCell" and item.test_outputs is not None:
+    if isinstance(item, IPyNbCell) and item.test_outputs is not None:
         _check_figures(item)
     return result
 

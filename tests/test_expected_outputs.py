@@ -7,6 +7,11 @@ stale expectations.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -81,12 +86,10 @@ def test_expected_output_has_every_code_cell_executed(expected):
     assert not unexecuted, f"cells {unexecuted} of {expected.name} never ran"
 
 
-def _run_nbval_on(notebook: nbformat.NotebookNode, tmp_path: Path) -> str:
+def _run_nbval_on(
+    notebook: nbformat.NotebookNode, tmp_path: Path, *options: str
+) -> str:
     """Run this suite's nbval set-up on a notebook; return pytest's output."""
-    import shutil
-    import subprocess
-    import sys
-
     shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
     nbformat.write(notebook, tmp_path / "lesson.ipynb")
     done = subprocess.run(
@@ -101,6 +104,7 @@ def _run_nbval_on(notebook: nbformat.NotebookNode, tmp_path: Path) -> str:
             "-p",
             "no:cacheprovider",
             "-q",
+            *options,
             "lesson.ipynb",
         ],
         cwd=tmp_path,
@@ -108,51 +112,143 @@ def _run_nbval_on(notebook: nbformat.NotebookNode, tmp_path: Path) -> str:
         text=True,
         timeout=300,
         check=False,
+        env=os.environ | {"OMP_NUM_THREADS": "1"},  # as tools/execution.env under make
     )
     return done.stdout + done.stderr
 
 
-def _first_lesson_with_figures() -> nbformat.NotebookNode:
-    """The shortest lesson that draws two figures (it runs twice in these tests)."""
-    notebooks = [nbformat.read(path, as_version=4) for path in EXPECTED]
-    with_figures = [nb for nb in notebooks if len(_figure_outputs(nb)) >= 2]
-    if not with_figures:
-        pytest.skip("no lesson draws two figures")
-    return min(with_figures, key=lambda nb: sum(len(c.source) for c in nb.cells))
+def _printing_notebook(cells: list[tuple[str, str, dict]]) -> nbformat.NotebookNode:
+    """A notebook of cells `code` whose stored output is `expected`, with metadata."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    for number, (code, expected, metadata) in enumerate(cells, start=1):
+        cell = nbformat.v4.new_code_cell(code, metadata=metadata)
+        cell.execution_count = number
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=expected)]
+        nb.cells.append(cell)
+    return nb
 
 
-def _figure_outputs(nb: nbformat.NotebookNode) -> list:
-    return [
-        out
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-        if "image/png" in out.get("data", {})
-    ]
-
-
-def test_an_expected_figure_changed_by_hand_fails_the_figure_check(tmp_path):
-    nb = _first_lesson_with_figures()
-    first, second = _figure_outputs(nb)[:2]
-    first.data["image/png"], second.data["image/png"] = (
-        second.data["image/png"],
-        first.data["image/png"],
+def test_numbers_are_compared_within_the_tolerance_a_cell_states(tmp_path):
+    within, absolute = {"tolerance": {"rtol": 0.01}}, {"tolerance": {"atol": 0.1}}
+    last_digit = {"tolerance": {"last_digit": 1}}
+    machine = {"tolerance": {"machine_specific": True}}
+    nb = _printing_notebook(
+        [
+            # within 1 %, and a different padding: passes
+            ("print(f'loss {1234.5:>9.1f}, 7 dead')", "loss  1240.0, 7 dead\n", within),
+            # 2 % away: fails, and nbval names the numbers
+            ("print('loss 1234.5')", "loss 1260.0\n", within),
+            # the same numbers with another word: fails
+            ("print('loss 1234.5, 7 dead')", "loss 1234.5, 7 alive\n", within),
+            # no tolerance stated: the last digit alone fails
+            ("print('loss 1234.5')", "loss 1234.6\n", {}),
+            # a count, with only an absolute tolerance
+            ("print('mean dead 4.12')", "mean dead 4.2\n", absolute),
+            ("print('mean dead 4.12')", "mean dead 4.3\n", absolute),
+            # one unit of the last printed digit, whatever the number's format
+            ("print(2464.5, 2.6e4, 8e3)", "2464.6 2.7e+04 7.9e+03\n", last_digit),
+            ("print(2464.5)", "2464.7\n", last_digit),  # two units: fails
+            ("print(5)", "4\n", {"tolerance": {"rtol": 0.1}}),  # a count moved
+            # this machine's numbers: only the words are compared
+            ("print('edge -5.50, 31%')", "edge -14.42, 0%\n", machine),
+            ("print('edge -5.50')", "slope -14.42\n", machine),
+            # a tolerance with a misspelt name is an error that says what it takes
+            ("print(1.5)", "1.5\n", {"tolerance": {"rel": 0.1}}),
+        ]
     )
-    output = _run_nbval_on(nb, tmp_path)
-    assert "differs from its expected image" in output, output[-2000:]
-    assert "2 failed" in output, output[-2000:]  # both swapped cells, nothing else
+    output = _run_nbval_on(nb, tmp_path, "-rf")
+    failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))
+    assert failed == [1, 2, 3, 5, 7, 8, 10, 11], output[-3000:]
+    assert "1234.5 against 1260" in output  # the report names what moved
+    assert "4 passed" in output, output[-3000:]
+    assert "'tolerance' takes rtol, atol, last_digit, or only" in output
 
 
-def test_an_expected_text_output_changed_by_hand_fails_nbval(tmp_path):
-    nb = _first_lesson_with_figures()
-    stream = next(
-        out
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-        if out.output_type == "stream"
+def _figure_notebook(cells: list[str]) -> nbformat.NotebookNode:
+    """A notebook whose cells each draw one small figure, executed by a kernel."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    setup = "import matplotlib.pyplot as plt\n%matplotlib inline"
+    nb.cells = [nbformat.v4.new_code_cell(setup)]
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in cells]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    return nb
+
+
+def test_a_changed_line_or_label_exceeds_the_figure_tolerance(tmp_path):
+    def plot(label: str = "loss", end: float = 1.0) -> str:
+        return (
+            "fig, ax = plt.subplots(figsize=(3, 2))\n"
+            f"ax.plot([0, 1], [0, {end}], label={label!r})\n"
+            "ax.legend()\nplt.show()"
+        )
+
+    # the expected notebook: the same figure, then one letter of the label
+    # changed, then the line's end moved by 2 % of the axis
+    checked = _figure_notebook([plot(), plot(label="lost"), plot(end=0.98)])
+    for cell in checked.cells[1:]:  # what nbval runs: three times the first figure
+        cell.source = plot()
+    output = _run_nbval_on(checked, tmp_path, "-rf")
+    failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))
+    assert failed == [2, 3], output[-3000:]
+    assert output.count("differs from its expected image") >= 2, output[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("kernels", "torch_capability", "numpy_features"),
+    [("generic", "DEFAULT", "[]"), ("threads2", None, None)],
+)
+def test_a_kernel_set_reaches_the_kernels_nbval_starts(
+    tmp_path, kernels, torch_capability, numpy_features
+):
+    probe = (
+        "import os, numpy, torch\n"
+        "from numpy._core import _multiarray_umath as m\n"
+        "print(torch.backends.cpu.get_cpu_capability(), torch.get_num_threads(),"
+        " sorted(f for f, on in m.__cpu_features__.items()"
+        " if on and f in m.__cpu_dispatch__))"
     )
-    stream.text = stream.text.replace("0", "1", 1) + "edited by hand\n"
-    output = _run_nbval_on(nb, tmp_path)
-    assert "1 failed" in output, output[-2000:]  # the edited cell, nothing else
-    assert "edited by hand" in output  # nbval shows the stored output it expected
+    nb = _printing_notebook([(probe, "?\n", {})])
+    output = _run_nbval_on(nb, tmp_path, "--kernels", kernels)
+    seen = re.search(r"[-+] (\w+) (\d+) (\[.*\])", output)
+    assert seen, output[-2000:]
+    capability, threads, features = seen.groups()
+    assert threads == ("2" if kernels == "threads2" else "1")
+    if torch_capability:
+        assert capability == torch_capability
+        assert features == numpy_features
+    else:  # the machine's own kernels: what this process, unpinned, sees
+        import torch
+
+        assert capability == torch.backends.cpu.get_cpu_capability()
+
+
+def test_the_execution_environment_pins_threads_only():
+    """Lessons run with what is valid on every CPU: no kernel or ISA pin, which
+    would make one machine agree with itself (and warn on any other)."""
+    lines = (ROOT / "tools" / "execution.env").read_text().splitlines()
+    names = {line.partition("=")[0] for line in lines if line and line[0] != "#"}
+    assert names <= {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+
+
+def test_kernels_all_runs_each_notebook_once_per_kernel_set(tmp_path):
+    nb = _printing_notebook([("print(1)", "1\n", {}), ("print(2)", "2\n", {})])
+    output = _run_nbval_on(nb, tmp_path, "--kernels", "all", "--collect-only")
+    collected = re.findall(r"lesson\.ipynb\[(\w+)\]::Cell (\d)", output)
+    sets = ["native", "generic", "threads2"]
+    assert collected == [(name, cell) for name in sets for cell in "01"], output
+
+
+def test_an_unknown_kernel_set_is_an_error_that_names_the_sets(tmp_path):
+    nb = _printing_notebook([("print(1)", "1\n", {})])
+    output = _run_nbval_on(nb, tmp_path, "--kernels", "native,avx3")
+    assert "unknown kernel sets ['avx3']" in output, output[-2000:]
+
+
+def test_make_test_checks_the_lessons_under_every_kernel_set():
+    recipe = (ROOT / "Makefile").read_text().split("\nnbval:", 1)[1].split("\n\n")[0]
+    assert "$(NBVAL) --kernels all" in recipe, recipe
+    assert "nbval" in (ROOT / "Makefile").read_text().split("\ntest:", 1)[1]

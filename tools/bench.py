@@ -8,7 +8,8 @@ Every row is measured RUNS times (default 3) and shown as median (min-max):
   edited, a code cell added at its end (a lesson of median execution time,
   then the slowest; which lessons ran again is shown);
 - `make test` in a fresh copy (it builds the book cold too, for the browser
-  tests), split by the phases it announces: lint, unit, nbval, book, browser;
+  tests), split by the phases it announces: lint, unit, then the lessons
+  under each kernel set (nbval) side by side with the book and browser tests;
 - per lesson, from the cold builds' reports (tools/execute_lessons.py, two
   kernels side by side as in every build): kernel start, imports, the other
   cells, the kernel's peak memory;
@@ -51,9 +52,12 @@ MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 PHASES = {
     "lint": "lint",
     "unit tests": "unit",
-    "every lesson": "nbval",
-    "the book": "book",
-    "the built site": "browser",
+    # nbval (every lesson under each kernel set) and the browser tests run side by
+    # side; their own "== " lines appear when each ends, so they count as one phase.
+    "side by side": "lessons and browser, side by side",
+    "lessons": "lessons and browser, side by side",
+    "the book": "lessons and browser, side by side",
+    "the built site": "lessons and browser, side by side",
 }
 
 
@@ -283,8 +287,8 @@ def table(results: dict, runs: int) -> str:
             row(f"`{name}` edited (re-executed: {ran})", seconds, 15)
     test = results.get("test")
     if test:
-        row("`make test` (builds the book cold too)", test["total"], 180)
-        for phase in ("lint", "unit", "nbval", "book", "browser", "other"):
+        row("`make test` (builds the book cold too)", test["total"], 240)
+        for phase in (*dict.fromkeys(PHASES.values()), "other"):  # in make's order
             if phase in test:
                 row(f"- {phase}", test[phase], None)
     comparisons = [("animation", results.get("animation"), "mldawn", "course", 3)]
