@@ -24,7 +24,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
     --nbval-sanitize-with tests/nbval_sanitize.cfg \
     $(if $(LESSONS),$(patsubst %,tests/expected/%.ipynb,$(LESSONS)),tests/expected)
 
-.PHONY: help venv book site bench bench-site test nbval browser chromium lint format expected lesson serve lab clean lock
+.PHONY: help venv book site bench bench-site test unit nbval browser chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -71,13 +71,16 @@ test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of 
 	@echo "== lint: ruff check and format"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# Side by side, each target's output printed whole when it ends: the unit tests,
+	@# the lessons and the browser fill in each other's waits, starts and tails on
+	@# the two cores (see make bench for how long each takes).
+	@echo "== side by side: unit tests, the lessons (make nbval), the site in a browser (make browser)"
+	@$(MAKE) --no-print-directory -j3 --output-sync=target unit nbval browser
+
+unit: $(STAMP)  ## unit tests and doctests of relu_course, with branch coverage
 	@echo "== unit tests and doctests of relu_course, with branch coverage"
 	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing \
 	    -n auto --dist loadfile
-	@# Side by side, each target's output printed whole when it ends: the lessons keep
-	@# both cores busy, the browser tests mostly wait for pages.
-	@echo "== side by side: the lessons (make nbval) and the site in a browser (make browser)"
-	@$(MAKE) --no-print-directory -j2 --output-sync=target nbval browser
 
 browser: $(STAMP) $(NODE_BOOK)  ## the book built with the expected outputs, then the site in a real browser
 	@echo "== the book, built for the browser tests (with the lessons' expected outputs)"

@@ -8,8 +8,9 @@ Every row is measured RUNS times (default 3) and shown as median (min-max):
   edited, a code cell added at its end (a lesson of median execution time,
   then the slowest; which lessons ran again is shown);
 - `make test` in a fresh copy (it builds the book cold too, for the browser
-  tests), split by the phases it announces: lint, unit, then the lessons
-  under each kernel set (nbval) side by side with the book and browser tests;
+  tests), split by the phases it announces: lint, then side by side the unit
+  tests, the lessons under each kernel set (nbval) and the book with the
+  browser tests, each timed until its output appears (when it ends);
 - per lesson, from the cold builds' reports (tools/execute_lessons.py, two
   kernels side by side as in every build): kernel start, imports, the other
   cells, the kernel's peak memory;
@@ -48,16 +49,15 @@ from execute_lessons import Run  # a sibling tool (tools/ is not a package): its
 ROOT = Path(__file__).resolve().parents[1]
 LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
-# `make test` announces its phases with lines starting "== "; the first words name them.
-PHASES = {
-    "lint": "lint",
-    "unit tests": "unit",
-    # nbval (every lesson under each kernel set) and the browser tests run side by
-    # side; their own "== " lines appear when each ends, so they count as one phase.
-    "side by side": "lessons and browser, side by side",
-    "lessons": "lessons and browser, side by side",
-    "the book": "lessons and browser, side by side",
-    "the built site": "lessons and browser, side by side",
+# `make test` announces its phases with lines starting "== ": lint first, then the
+# unit tests, the lessons (nbval) and the browser tests side by side. make prints
+# each side-by-side target's output whole when it ends, so the time from the
+# "side by side" line to a target's own first "== " line is how long it ran.
+SIDE_BY_SIDE = "side by side"
+TARGETS = {  # a target's first "== " line starts with: its row in the table
+    "unit tests": "unit tests and doctests",
+    "lessons": "lessons, under each kernel set",
+    "the book": "book and browser tests",
 }
 
 
@@ -152,15 +152,14 @@ def bench_test(runs: int, work: Path) -> dict[str, list[float]]:
         done = run(["make", "test"], copy)
         total = done.seconds
         times["total"].append(total)
-        starts = sorted((t, name) for name, t in done.marks.items())
-        named = {}
-        for (start, name), (end, _) in zip(
-            starts, [*starts[1:], (total, "")], strict=True
-        ):
-            phase = next((p for key, p in PHASES.items() if name.startswith(key)), None)
-            if phase:
-                named[phase] = named.get(phase, 0.0) + end - start
-        named["other"] = total - sum(named.values())  # make, set-up checks
+        marks = done.marks
+        lint = next(t for name, t in marks.items() if name.startswith("lint"))
+        side = next(t for name, t in marks.items() if name.startswith(SIDE_BY_SIDE))
+        named = {"lint": side - lint, SIDE_BY_SIDE: total - side}
+        for key, label in TARGETS.items():
+            ended = next(t for name, t in marks.items() if name.startswith(key))
+            named[label] = ended - side
+        named["other"] = lint  # make's set-up checks, before the first phase
         for phase, seconds in named.items():
             times.setdefault(phase, []).append(seconds)
         shutil.rmtree(copy)
@@ -177,25 +176,29 @@ HEAVY = ("numpy", "torch", "matplotlib")
 
 
 def bench_imports(runs: int) -> dict[str, dict]:
-    """Seconds beyond a bare interpreter's start, and the heavy modules loaded."""
-    report = f"import sys; print(*[m for m in {HEAVY!r} if m in sys.modules])"
+    """What each import costs in a fresh interpreter, and the heavy modules it loads."""
+    # Timed inside a fresh interpreter: its own start-up varies more between runs
+    # than the package's import takes.
+    report = (
+        "took = time.perf_counter() - start; import sys; "
+        f"print(took, *[m for m in {HEAVY!r} if m in sys.modules])"
+    )
 
-    def wall(code: str) -> tuple[float, str]:
-        start = time.perf_counter()
+    def timed(code: str) -> tuple[float, str]:
+        program = f"import time; start = time.perf_counter(); {code}; {report}"
         done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True
         )
-        return time.perf_counter() - start, done.stdout.strip()
+        took, _, loaded = done.stdout.strip().partition(" ")
+        return float(took), loaded
 
     results = {}
     for label, code in IMPORTS.items():
-        bare, seconds = [], []
+        seconds = []
         for _ in range(max(runs, 5)):  # a second or less each: more runs are cheap
-            bare.append(wall("pass")[0])
-            took, loaded = wall(f"{code}; {report}")
+            took, loaded = timed(code)
             seconds.append(took)
-        base = statistics.median(bare)
-        results[label] = {"seconds": [t - base for t in seconds], "loaded": loaded}
+        results[label] = {"seconds": seconds, "loaded": loaded}
     return results
 
 
@@ -288,9 +291,11 @@ def table(results: dict, runs: int) -> str:
     test = results.get("test")
     if test:
         row("`make test` (builds the book cold too)", test["total"], 240)
-        for phase in (*dict.fromkeys(PHASES.values()), "other"):  # in make's order
-            if phase in test:
-                row(f"- {phase}", test[phase], None)
+        row("- lint", test["lint"], None)
+        row("- then side by side, until the last ends", test[SIDE_BY_SIDE], None)
+        for label in TARGETS.values():
+            row(f"&nbsp;&nbsp;- {label}, done after", test[label], None)
+        row("- set-up checks before lint", test["other"], None)
     comparisons = [("animation", results.get("animation"), "mldawn", "course", 3)]
     for name, times in results.get("batched", {}).items():
         comparisons.append((name, times, "looped", "batched", 10))
