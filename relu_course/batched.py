@@ -9,9 +9,10 @@ Introduced in the lesson "Training a ReLU regressor"; "Dying ReLU" and
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,63 @@ def _checked_orders(orders: Any, n_models: int, seed: int) -> list[int]:
         if isinstance(order, bool) or not isinstance(order, Integral):
             raise TypeError(f"orders[{i}] must be an integer, got {order!r}")
     return [int(order) for order in orders]
+
+
+def _checked_lrs(lrs: Any, n_models: int, config: TrainConfig) -> list[float] | None:
+    """One SGD learning rate per model, or None: every model takes config.lr.
+
+    >>> config = TrainConfig()
+    >>> _checked_lrs(None, 2, config), _checked_lrs([1e-4, 2e-4], 2, config)
+    (None, [0.0001, 0.0002])
+    """
+    if lrs is None:
+        return None
+    if isinstance(lrs, str | bytes) or not isinstance(lrs, Iterable):
+        raise TypeError(f"lrs must be a sequence of numbers, got {type(lrs).__name__}")
+    lrs = list(lrs)
+    if len(lrs) != n_models:
+        raise ValueError(
+            f"lrs must hold one learning rate per model ({n_models}), got {len(lrs)}"
+        )
+    for i, lr in enumerate(lrs):
+        if isinstance(lr, bool) or not isinstance(lr, Real):
+            raise TypeError(f"lrs[{i}] must be a number, got {lr!r}")
+        if not 0 < lr < math.inf:
+            raise ValueError(f"lrs[{i}] must be a finite number > 0, got {lr!r}")
+    if config.optimizer != "sgd":
+        raise ValueError(
+            f"lrs needs optimizer='sgd' (Adam takes one learning rate), "
+            f"got optimizer={config.optimizer!r}"
+        )
+    return [float(lr) for lr in lrs]
+
+
+class _PerModelSGD:
+    """PlainSGD with one learning rate per model: p <- p - lr[i] * p.grad on
+    model i's slice of each stacked parameter (addcmul: one operation for all).
+
+    >>> p = torch.ones(2, 3, requires_grad=True); p.sum().backward()
+    >>> sgd = _PerModelSGD([p], [0.25, 0.5]); sgd.step(); sgd.zero_grad(); p, p.grad
+    (tensor([[0.7500, 0.7500, 0.7500],
+            [0.5000, 0.5000, 0.5000]], requires_grad=True), None)
+    """
+
+    def __init__(self, params: list[torch.Tensor], lrs: list[float]) -> None:
+        # each parameter with -lr shaped to broadcast over its models' slices
+        self.steps: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for p in params:
+            rates = torch.tensor(lrs, dtype=p.dtype, device=p.device)
+            self.steps.append((p, rates.neg().reshape(-1, *[1] * (p.dim() - 1))))
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for p, minus_lr in self.steps:
+            if p.grad is not None:
+                p.addcmul_(p.grad, minus_lr)
+
+    def zero_grad(self) -> None:
+        for p, _ in self.steps:
+            p.grad = None
 
 
 def _copies(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -246,13 +304,16 @@ def train_many(
     config: TrainConfig | None = None,
     *,
     orders: Iterable[int] | None = None,
+    lrs: Iterable[float] | None = None,
     **overrides: Any,
 ) -> list[tuple[Regressor, History] | None]:
     """Train each model as `train(x, y, config, model=m)` would, all in one batch.
 
     Each model is trained in place and returned with its History; a model whose
     loss becomes NaN or infinite gives None (and is left as it was given).
-    `orders` seeds each model's mini-batch order (default: config.seed for all).
+    `orders` seeds each model's mini-batch order (default: config.seed for all);
+    `lrs` gives each model its own SGD learning rate (default: config.lr for all),
+    so that one batch can compare learning rates.
 
     >>> from relu_course.regressor import cubic_data
     >>> x, y = cubic_data(50)
@@ -265,6 +326,7 @@ def train_many(
     xs, ys = _training_data(x, y, config)
     models = _checked_models(models)
     orders = _checked_orders(orders, len(models), config.seed)
+    rates = _checked_lrs(lrs, len(models), config)
     device = resolve_device(config.device)
 
     for model in models:
@@ -282,7 +344,10 @@ def train_many(
 
     # SGD and Adam act elementwise, so each model's slice gets exactly its own step.
     tensors = list(params.values())
-    optimizer = OPTIMIZERS[config.optimizer](tensors, lr=config.lr)
+    if rates is None:
+        optimizer = OPTIMIZERS[config.optimizer](tensors, lr=config.lr)
+    else:
+        optimizer = _PerModelSGD(tensors, rates)
 
     def step() -> None:
         optimizer.step()

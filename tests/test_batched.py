@@ -5,6 +5,7 @@ a time, as micrograd checks itself against PyTorch, and its refusals.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -96,6 +97,46 @@ def test_train_many_matches_train_with_adam_mini_batches_in_each_models_order(
     got = train_many(X, Y, models, config, orders=orders)
     for g, w in zip(got, want, strict=True):
         assert_same_training(g, w)
+
+
+@pytest.mark.parametrize("batch_size", [None, 16], ids=["full batch", "mini-batches"])
+@pytest.mark.parametrize("activation", ACTIVATIONS.values(), ids=ACTIVATIONS)
+def test_each_model_can_take_its_own_sgd_learning_rate(activation, batch_size):
+    config = rc.TrainConfig(epochs=30, batch_size=batch_size, snapshot_every=10)
+    lrs = [3e-5, 1.0, 1e-5]  # the second diverges, and leaves the others alone
+    models = seeded(SEEDS, activation)
+    want = [
+        one_at_a_time([model], replace(config, lr=lr), [config.seed])[0]
+        for model, lr in zip(models, lrs, strict=True)
+    ]
+    assert want[1] is None
+    got = train_many(X, Y, models, config, lrs=lrs)
+    assert got[1] is None
+    for index in (0, 2):
+        assert_same_training(got[index], want[index])
+    # the same as one batch per learning rate
+    (alone,) = train_many(X, Y, seeded(SEEDS[:1], activation), config, lr=lrs[0])
+    assert_same_training(got[0], alone)
+
+
+@pytest.mark.parametrize(
+    ("lrs", "overrides", "error", "message"),
+    [
+        ([1e-4, 2e-4], {}, ValueError, r"one learning rate per model \(3\), got 2"),
+        ([1e-4, 2e-4, 0.0], {}, ValueError, r"lrs\[2\] must be a finite number > 0"),
+        ([1e-4, -1e-4, 1e-4], {}, ValueError, r"lrs\[1\] must be a finite number"),
+        ([1e-4, 2e-4, float("inf")], {}, ValueError, r"lrs\[2\] must be a finite"),
+        ([1e-4, 2e-4, float("nan")], {}, ValueError, r"lrs\[2\] must be a finite"),
+        ([1e-4, True, 2e-4], {}, TypeError, r"lrs\[1\] must be a number"),
+        ([1e-4, "0.1", 2e-4], {}, TypeError, r"lrs\[1\] must be a number"),
+        (1e-4, {}, TypeError, "lrs must be a sequence of numbers"),
+        ("0.1", {}, TypeError, "lrs must be a sequence of numbers"),
+        ([1e-4] * 3, {"optimizer": "adam"}, ValueError, "lrs needs optimizer='sgd'"),
+    ],
+)
+def test_bad_learning_rates_per_model_are_refused(lrs, overrides, error, message):
+    with pytest.raises(error, match=message):
+        train_many(X, Y, seeded(SEEDS), epochs=1, lrs=lrs, **overrides)
 
 
 @pytest.mark.parametrize("batches", ["shared", "one per model"])
