@@ -295,6 +295,8 @@ def description(doctree: nodes.document | None) -> str:
     if doctree is None:
         return ""
     for paragraph in doctree.findall(nodes.paragraph):
+        if "reading-time" in paragraph["classes"]:  # course_reading_time's line
+            continue
         text = re.sub(r"\s+", " ", _text(paragraph)).strip()
         if len(text.split()) < 5:  # a label, a one-word line: not a summary
             continue
