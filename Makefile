@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-# Figures vanish from the book when a non-inline backend is forced (see TOOLCHAIN).
+# Figures vanish from the book when a non-inline backend is forced: with
+# MPLBACKEND=Agg, plt.show() draws nothing into the notebook.
 unexport MPLBACKEND
 # Lessons execute with one thread, for speed (why: tools/execution.env).
 include tools/execution.env

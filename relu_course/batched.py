@@ -24,6 +24,7 @@ from relu_course.regressor import (
     LOSSES,
     OPTIMIZERS,
     History,
+    PlainSGD,
     Regressor,
     Snapshot,
     TrainConfig,
@@ -104,6 +105,20 @@ def _checked_models(models: Any) -> list[Regressor]:
     return models
 
 
+def _one_per_model(values: Any, name: str, n_models: int, what: str) -> list[Any]:
+    """values as a list of n_models items, or an error naming `name`."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{name} must be a sequence of {what}s, got {type(values).__name__}"
+        )
+    values = list(values)
+    if len(values) != n_models:
+        raise ValueError(
+            f"{name} must hold one {what} per model ({n_models}), got {len(values)}"
+        )
+    return values
+
+
 def _checked_orders(orders: Any, n_models: int, seed: int) -> list[int]:
     """One mini-batch order seed per model; None gives every model `seed`.
 
@@ -112,15 +127,7 @@ def _checked_orders(orders: Any, n_models: int, seed: int) -> list[int]:
     """
     if orders is None:
         return [seed] * n_models
-    if isinstance(orders, str | bytes) or not isinstance(orders, Iterable):
-        raise TypeError(
-            f"orders must be a sequence of integers, got {type(orders).__name__}"
-        )
-    orders = list(orders)
-    if len(orders) != n_models:
-        raise ValueError(
-            f"orders must hold one integer per model ({n_models}), got {len(orders)}"
-        )
+    orders = _one_per_model(orders, "orders", n_models, "integer")
     for i, order in enumerate(orders):
         if isinstance(order, bool) or not isinstance(order, Integral):
             raise TypeError(f"orders[{i}] must be an integer, got {order!r}")
@@ -136,13 +143,7 @@ def _checked_lrs(lrs: Any, n_models: int, config: TrainConfig) -> list[float] | 
     """
     if lrs is None:
         return None
-    if isinstance(lrs, str | bytes) or not isinstance(lrs, Iterable):
-        raise TypeError(f"lrs must be a sequence of numbers, got {type(lrs).__name__}")
-    lrs = list(lrs)
-    if len(lrs) != n_models:
-        raise ValueError(
-            f"lrs must hold one learning rate per model ({n_models}), got {len(lrs)}"
-        )
+    lrs = _one_per_model(lrs, "lrs", n_models, "learning rate")
     for i, lr in enumerate(lrs):
         if isinstance(lr, bool) or not isinstance(lr, Real):
             raise TypeError(f"lrs[{i}] must be a number, got {lr!r}")
@@ -156,7 +157,7 @@ def _checked_lrs(lrs: Any, n_models: int, config: TrainConfig) -> list[float] | 
     return [float(lr) for lr in lrs]
 
 
-class _PerModelSGD:
+class _PerModelSGD(PlainSGD):
     """PlainSGD with one learning rate per model: p <- p - lr[i] * p.grad on
     model i's slice of each stacked parameter (addcmul: one operation for all).
 
@@ -167,21 +168,20 @@ class _PerModelSGD:
     """
 
     def __init__(self, params: list[torch.Tensor], lrs: list[float]) -> None:
-        # each parameter with -lr shaped to broadcast over its models' slices
-        self.steps: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for p in params:
-            rates = torch.tensor(lrs, dtype=p.dtype, device=p.device)
-            self.steps.append((p, rates.neg().reshape(-1, *[1] * (p.dim() - 1))))
+        super().__init__(params, lr=math.nan)  # no single rate: each model has its own
+        # each parameter's -lr, shaped to broadcast over its models' slices
+        self.minus_lrs = [
+            torch.tensor(lrs, dtype=p.dtype, device=p.device)
+            .neg()
+            .reshape(-1, *[1] * (p.dim() - 1))
+            for p in self.params
+        ]
 
     @torch.no_grad()
     def step(self) -> None:
-        for p, minus_lr in self.steps:
+        for p, minus_lr in zip(self.params, self.minus_lrs, strict=True):
             if p.grad is not None:
                 p.addcmul_(p.grad, minus_lr)
-
-    def zero_grad(self) -> None:
-        for p, _ in self.steps:
-            p.grad = None
 
 
 def _copies(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

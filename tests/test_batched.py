@@ -129,8 +129,8 @@ def test_each_model_can_take_its_own_sgd_learning_rate(activation, batch_size):
         ([1e-4, 2e-4, float("nan")], {}, ValueError, r"lrs\[2\] must be a finite"),
         ([1e-4, True, 2e-4], {}, TypeError, r"lrs\[1\] must be a number"),
         ([1e-4, "0.1", 2e-4], {}, TypeError, r"lrs\[1\] must be a number"),
-        (1e-4, {}, TypeError, "lrs must be a sequence of numbers"),
-        ("0.1", {}, TypeError, "lrs must be a sequence of numbers"),
+        (1e-4, {}, TypeError, "lrs must be a sequence of learning rates"),
+        ("0.1", {}, TypeError, "lrs must be a sequence of learning rates"),
         ([1e-4] * 3, {"optimizer": "adam"}, ValueError, "lrs needs optimizer='sgd'"),
     ],
 )

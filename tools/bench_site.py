@@ -15,7 +15,7 @@ for the intro, a text-heavy lesson and the animation lesson:
   scrolling to the end (lazy images included); every request to a host other
   than 127.0.0.1 is counted and blocked, so the page must work offline;
 - prints a table per page next to the figures of a default Jupyter Book page
-  (from TOOLCHAIN.md), with whether each target is met.
+  (DEFAULT_THEME below), with whether each target is met.
 
 Not a test: Lighthouse's performance score moves by a few points from run to
 run. The full reports go to _build/bench-site/ (JSON).
@@ -48,7 +48,8 @@ PAGES = {
 }
 ANIMATED = {"animation lesson"}
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-# A default Jupyter Book 1 page with one plot, measured the same way (TOOLCHAIN.md).
+# A default Jupyter Book 1 page with one plot, measured once the same way by this
+# script (its maths came from a CDN): what the course's pages are compared with.
 DEFAULT_THEME = {
     "performance": 83,
     "accessibility": 100,
@@ -317,7 +318,7 @@ def main() -> int:
     (args.out / "summary.json").write_text(json.dumps(results, indent=1))
     print(
         "* default theme: a default Jupyter Book 1 page with one plot, measured the "
-        "same way (TOOLCHAIN.md, 'The published page'); its maths came from a CDN.\n"
+        "same way by this script; its maths came from a CDN.\n"
         f"Scores: median of {args.runs} Lighthouse runs (min-max); KB: compressed "
         "bodies as transferred with gzip. Reports: " + str(args.out)
     )

@@ -43,7 +43,8 @@ def expected_path(lesson: Path) -> Path:
 def generate(lesson: Path) -> Path:
     """Execute one lesson and write its expected-output notebook."""
     nb = jupytext.read(lesson)
-    # Figures vanish when a non-inline backend is forced (see TOOLCHAIN.md).
+    # Figures vanish when a non-inline backend is forced: with MPLBACKEND=Agg,
+    # plt.show() draws nothing into the notebook.
     os.environ.pop("MPLBACKEND", None)
     NotebookClient(
         nb,
