@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -86,3 +87,15 @@ def test_a_page_that_is_not_a_lesson_gets_no_reading_time():
     doctree = parsed(PAGE.format(prose="Some prose."))
     reading_time.add_reading_time(_app("book/intro"), doctree)
     assert "Reading time" not in doctree.astext()
+
+
+def test_a_lesson_longer_than_the_limit_is_a_build_warning(caplog):
+    limit = reading_time.MAX_MINUTES * reading_time.WORDS_PER_MINUTE
+    for words, warned in [(limit - 2, False), (limit - 1, True)]:  # + the title's 2
+        caplog.clear()
+        doctree = parsed(PAGE.format(prose=textwrap.fill(" ".join(["word"] * words))))
+        reading_time.add_reading_time(_app("lessons/long"), doctree)
+        assert f"({words + 2:,} words" in doctree.astext()
+        warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+        assert bool(warnings) == warned, (words, caplog.text)
+    assert "lesson lessons/long reads in about 16 minutes" in warnings[0].getMessage()

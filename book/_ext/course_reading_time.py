@@ -14,8 +14,12 @@ import re
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
+MAX_MINUTES = 15  # the longest main path a lesson may have
 # Classes of the parts a reader of the main path skips or does not read as prose.
 SKIPPED_CLASSES = {"teacher-note", "article-check", "cell", "solution", "dropdown"}
 SKIPPED_NODES = (nodes.literal_block, nodes.math, nodes.math_block, nodes.raw)
@@ -58,6 +62,17 @@ def add_reading_time(app: Sphinx, doctree: nodes.document) -> None:
         f"({words:,} words of prose, at {WORDS_PER_MINUTE} a minute)."
     )
     section.insert(1, note)
+    if minutes > MAX_MINUTES:
+        logger.warning(
+            "lesson %s reads in about %d minutes (%d words of prose), over the %d "
+            "a lesson may take: move forensics into a 'Checking the article' block "
+            "or split the lesson",
+            app.env.docname,
+            minutes,
+            words,
+            MAX_MINUTES,
+            location=app.env.docname,
+        )
 
 
 def setup(app: Sphinx) -> dict:

@@ -3,7 +3,8 @@
 Every page loads with no console error and no failed or external request, its
 maths typeset and axe-core (shipped in the axe-playwright-python wheel, loaded
 from disk) finding nothing; the training animation plays and steps one frame;
-search, dark mode, copy buttons and the tables of contents work.
+search, dark mode, copy buttons, the tables of contents and the closed
+"Checking the article" blocks work.
 """
 
 from __future__ import annotations
@@ -138,6 +139,22 @@ def test_the_training_animation_plays_and_steps_exactly_one_frame(visit):
         assert player.locator(".course-animation-label").inner_text() != label
     player.locator(".course-animation-prev").click()
     assert frame() == paused
+
+
+def test_checking_the_article_is_closed_opens_from_the_keyboard_and_from_a_link(visit):
+    page = visit.open("lessons/what-is-relu.html")
+    block = page.locator("details.article-check").first
+    body = block.locator(".article-check-body")
+    assert block.evaluate("b => b.open") is False
+    assert not body.is_visible()
+    assert block.locator("summary").inner_text().startswith("Checking the article: ")
+    block.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert body.is_visible()
+    # the claims page links to checks inside such blocks: the link opens the block
+    anchor = block.locator("[id^='check-']").first.get_attribute("id")
+    page = visit.open(f"lessons/what-is-relu.html#{anchor}")
+    assert page.locator("details.article-check").first.evaluate("b => b.open") is True
 
 
 def test_search_finds_subgradient_offline(visit):
