@@ -397,6 +397,19 @@ def test_the_notebook_and_the_source_of_a_lesson_are_cut_alike(lesson):
     assert [c.source.strip() for c in nb.cells] == [c.source.strip() for c in md.cells]
 
 
+def test_a_checking_the_article_block_downloads_as_plain_markdown_rules():
+    source = (
+        "Before.\n\n:::{article-check-start} the listing\n:::\n\nThe passage.\n\n"
+        ":::{article-check-end}\n:::\n\nAfter.\n"
+    )
+    text, _ = downloads.cut(source, solutions=True, notes=True)
+    assert "article-check" not in text
+    assert text == (
+        "Before.\n\n***\n\n**Checking the article: the listing** (to the next rule)"
+        "\n\nThe passage.\n\n***\n\nAfter.\n"
+    )
+
+
 def test_an_unclosed_directive_is_reported():
     with pytest.raises(ValueError, match="unclosed directive"):
         downloads.cut(":::{solution-start} ex\n:class: dropdown\n", True, True)

@@ -30,6 +30,14 @@ FOLDER = "notebooks"
 OPENER = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}")
 CLOSER = re.compile(r"^(:{3,}|`{3,})\s*$")
 SETUP_TAG = "course-setup"
+# A "Checking the article" block (course_article_check) in a downloaded lesson:
+# its markers become Markdown that JupyterLab and Colab render.
+ARTICLE_CHECK = {
+    "article-check-start": (
+        "***\n\n**Checking the article: {title}** (to the next rule)"
+    ),
+    "article-check-end": "***",
+}
 
 
 def _block_end(lines: list[str], start: int) -> int:
@@ -61,7 +69,10 @@ def _is_teacher_note(lines: list[str], start: int) -> bool:
 def cut(
     text: str, solutions: bool, notes: bool, in_solution: bool = False
 ) -> tuple[str, bool]:
-    """Text without the solutions and/or teacher notes; carries 'inside a solution'."""
+    """Text without the solutions and/or teacher notes; carries 'inside a solution'.
+
+    The markers of "Checking the article" blocks become plain Markdown rules.
+    """
     lines, kept, index = text.split("\n"), [], 0
     while index < len(lines):
         match = OPENER.match(lines[index])
@@ -72,6 +83,10 @@ def cut(
         elif name == "solution-start" and solutions:
             index, in_solution = _block_end(lines, index), True
         elif name == "admonition" and notes and _is_teacher_note(lines, index):
+            index = _block_end(lines, index)
+        elif name in ARTICLE_CHECK:  # Jupyter shows the markers as text: say it plainly
+            title = lines[index][match.end() :].strip()
+            kept.extend(ARTICLE_CHECK[name].format(title=title).split("\n"))
             index = _block_end(lines, index)
         else:
             kept.append(lines[index])
