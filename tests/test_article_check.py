@@ -23,7 +23,7 @@ A lesson
 
 Relu is max(0, z).
 
-.. article-check-start:: the listing, line by line
+.. article-check-start:: the article's listing, line by line
 
 The listing lacks one line and fails.
 
@@ -59,7 +59,7 @@ def test_the_passage_between_the_markers_folds_into_a_closed_details_block(tmp_p
     block = re.search(r'<details class="article-check">(.*?)</details>', html, re.S)
     assert block, html
     inside = block.group(1)
-    title = "the listing, line by line"
+    title = "the article\u2019s listing, line by line"  # with the prose's quotes
     assert f"<summary>Checking the article: {title}</summary>" in inside
     assert "The listing lacks one line" in inside
     assert "print" in inside
@@ -85,7 +85,7 @@ def test_the_reading_time_leaves_the_block_out(tmp_path):
             "a heading comes before its article-check-end",
         ),
         (
-            PAGE.replace(".. article-check-start:: the listing, line by line", ""),
+            PAGE.replace(".. article-check-start:: the article's listing,", ".. x"),
             "article-check-end with no article-check-start",
         ),
         (
@@ -106,6 +106,6 @@ def test_a_misplaced_marker_is_a_warning_that_names_the_file(tmp_path, page, pro
 
 
 def test_a_block_needs_a_title(tmp_path):
-    page = PAGE.replace(":: the listing, line by line", "::")
+    page = PAGE.replace(":: the article's listing, line by line", "::")
     _, warnings = build(tmp_path, page)
     assert "1 argument(s) required, 0 supplied" in warnings

@@ -25,6 +25,7 @@ from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.utils import smartquotes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
@@ -53,7 +54,10 @@ class ArticleCheckStart(SphinxDirective):
     option_spec: ClassVar = {"class": directives.class_option}
 
     def run(self) -> list[nodes.Node]:
-        node = article_check(title=self.arguments[0].strip())
+        title = self.arguments[0].strip()
+        if self.config.smartquotes:  # curly quotes, as Sphinx gives the prose
+            title = smartquotes.educateQuotes(title, self.config.language or "en")
+        node = article_check(title=title)
         node["classes"] = [CLASS, *self.options.get("class", [])]
         self.set_source_info(node)
         return [node]
