@@ -1,4 +1,4 @@
-"""A warm build is never stale: relu_course or pin changes empty the cache."""
+"""A warm build is never stale: what changes an output, besides a lesson, empties it."""
 
 from __future__ import annotations
 
@@ -20,10 +20,19 @@ spec.loader.exec_module(cache_key)
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A copy of relu_course and requirements.lock, with a filled cache."""
-    shutil.copytree(ROOT / "relu_course", tmp_path / "relu_course")
+    """A copy of relu_course, requirements.lock and the execution environment."""
+    shutil.copytree(
+        ROOT / "relu_course",
+        tmp_path / "relu_course",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(ROOT / "requirements.lock", tmp_path / "requirements.lock")
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "execution.env", tmp_path / "tools" / "execution.env")
     return tmp_path
+
+
+RUNTIME = "python 3.11.2; ipykernel 6.29.5"  # the runtime the tests pretend to run on
 
 
 def _fill(cache: Path) -> Path:
@@ -42,9 +51,9 @@ def _doctrees(cache: Path) -> list[Path]:
 
 def test_a_cache_filled_under_the_current_code_is_kept(repo):
     cache = repo / "_build" / ".jupyter_cache"
-    cache_key.ensure_fresh(cache, cache_key.code_key(repo))
+    cache_key.ensure_fresh(cache, cache_key.code_key(repo, RUNTIME))
     entry = _fill(cache)
-    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo)) is False
+    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo, RUNTIME)) is False
     assert entry.exists()
     assert len(_doctrees(cache)) == 2
 
@@ -54,25 +63,47 @@ def _append(path: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "edit",
+    ("edit", "runtime"),
     [
-        lambda repo: _append(repo / "relu_course" / "activation.py", "\n# edited\n"),
-        lambda repo: (repo / "relu_course" / "new_module.py").write_text("X = 1\n"),
-        lambda repo: _append(repo / "requirements.lock", "extra==1.0\n"),
+        (
+            lambda repo: _append(repo / "relu_course" / "activation.py", "\n#\n"),
+            RUNTIME,
+        ),
+        (lambda repo: (repo / "relu_course" / "new.py").write_text("X = 1\n"), RUNTIME),
+        (lambda repo: (repo / "relu_course" / "player.js").write_text("//\n"), RUNTIME),
+        (lambda repo: _append(repo / "requirements.lock", "extra==1.0\n"), RUNTIME),
+        (
+            lambda repo: _append(
+                repo / "tools" / "execution.env", "MKL_NUM_THREADS=2\n"
+            ),
+            RUNTIME,
+        ),
+        (lambda repo: None, RUNTIME.replace("python 3.11.2", "python 3.12.0")),
+        (lambda repo: None, RUNTIME.replace("ipykernel 6.29.5", "ipykernel 7.0.0")),
     ],
-    ids=["a relu_course module edited", "a module added", "a pin changed"],
+    ids=[
+        "a relu_course module edited",
+        "a module added",
+        "a data file of relu_course added",
+        "a pin changed",
+        "the execution environment changed",
+        "another Python",
+        "another kernel",
+    ],
 )
-def test_a_change_to_relu_course_or_the_pins_empties_the_cache(repo, edit):
+def test_whatever_changes_an_output_besides_the_lesson_empties_the_cache(
+    repo, edit, runtime
+):
     cache = repo / "_build" / ".jupyter_cache"
-    cache_key.ensure_fresh(cache, cache_key.code_key(repo))
+    cache_key.ensure_fresh(cache, cache_key.code_key(repo, RUNTIME))
     entry = _fill(cache)
     edit(repo)
-    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo)) is True
+    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo, runtime)) is True
     assert not entry.exists(), "a stale lesson output survived"
     assert _doctrees(cache) == [], "Sphinx would not read the lessons again"
     # Filled again under the new code, it is kept from then on.
     entry = _fill(cache)
-    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo)) is False
+    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo, runtime)) is False
     assert entry.exists()
     assert len(_doctrees(cache)) == 2
 
@@ -80,7 +111,7 @@ def test_a_change_to_relu_course_or_the_pins_empties_the_cache(repo, edit):
 def test_a_cache_without_a_key_is_emptied(repo):
     cache = repo / "_build" / ".jupyter_cache"
     entry = _fill(cache)
-    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo)) is True
+    assert cache_key.ensure_fresh(cache, cache_key.code_key(repo, RUNTIME)) is True
     assert not entry.exists()
 
 
@@ -88,3 +119,12 @@ def test_the_makefile_checks_the_key_before_every_book_build():
     makefile = (ROOT / "Makefile").read_text()
     book = makefile[makefile.index("\nbook:") : makefile.index("\nsite:")]
     assert "tools/cache_key.py _build/.jupyter_cache" in book.split("ifneq")[0]
+
+
+def test_the_key_reads_this_machines_python_and_kernel():
+    from importlib.metadata import version
+
+    assert cache_key.runtime() == (
+        f"python {sys.version.split()[0]}; ipykernel {version('ipykernel')}"
+    )
+    assert cache_key.code_key() != cache_key.code_key(on="python 0; ipykernel 0")

@@ -1,11 +1,12 @@
-"""Keep the execution cache honest: empty it when relu_course or the pins change.
+"""Keep the execution cache honest: empty it when anything but a lesson's code changes.
 
 jupyter-cache keys a lesson on its code cells only, so after a change to
-relu_course or to requirements.lock a warm build would serve outputs computed
-with the old code. `make book` runs this first (every edition shares the
-cache): it hashes relu_course's source and requirements.lock, and when the hash
-differs from the one the cache was filled with, it empties the cache so every
-lesson runs again.
+anything else that shapes an output a warm build would serve stale outputs.
+`make book` runs this first (every edition shares the cache): it hashes every
+file of relu_course (not only its modules), requirements.lock, the execution
+environment (tools/execution.env: threads) and the versions of Python and of
+the kernel, and when the hash differs from the one the cache was filled with,
+it empties the cache so every lesson runs again.
 
     python tools/cache_key.py _build/.jupyter_cache
 """
@@ -13,18 +14,34 @@ lesson runs again.
 from __future__ import annotations
 
 import hashlib
+import platform
 import shutil
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def code_key(root: Path = ROOT) -> str:
-    """A hash of what lessons run besides their own code: relu_course and the pins."""
-    digest = hashlib.sha256()
-    files = [*sorted((root / "relu_course").rglob("*.py")), root / "requirements.lock"]
-    for path in files:
+def runtime() -> str:
+    """The Python and kernel the lessons run on, as text for the key."""
+    return f"python {platform.python_version()}; ipykernel {version('ipykernel')}"
+
+
+def _inputs(root: Path) -> list[Path]:
+    """Every file besides the lessons whose change can change an output."""
+    package = [
+        path
+        for path in sorted((root / "relu_course").rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return [*package, root / "requirements.lock", root / "tools" / "execution.env"]
+
+
+def code_key(root: Path = ROOT, on: str | None = None) -> str:
+    """A hash of what lessons run besides their own code (on: runtime() by default)."""
+    digest = hashlib.sha256((on or runtime()).encode() + b"\0")
+    for path in _inputs(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -55,7 +72,10 @@ def main(argv: list[str]) -> int:
     cache = Path(argv[0])
     built_before = cache.with_name(cache.name + ".key").exists()
     if ensure_fresh(cache, code_key()) and built_before:
-        print("relu_course or requirements.lock changed: every lesson runs again")
+        print(
+            "relu_course, requirements.lock, tools/execution.env, Python or the "
+            "kernel changed: every lesson runs again"
+        )
     return 0
 
 
