@@ -15,9 +15,11 @@ import math
 import os
 import platform
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
+import nbval.kernel
 import pytest
 from matplotlib.testing.compare import compare_images
 from matplotlib.testing.exceptions import ImageComparisonFailure
@@ -26,6 +28,13 @@ from nbval.plugin import IPyNbCell, IPyNbFile
 matplotlib.use("Agg")  # tests draw off-screen; lessons keep the inline backend
 
 ROOT = Path(__file__).resolve().parents[1]
+# nbval's kernels on IPC transport, like every kernel the course starts
+# (tools/kernels.py: no port race between parallel starts, no TCP warning).
+sys.path.insert(0, str(ROOT / "tools"))
+from kernels import CourseKernelManager  # noqa: E402
+
+nbval.kernel.KernelManager = CourseKernelManager
+
 # Root-mean-square difference allowed between an expected and a fresh figure, in
 # grey levels out of 255. The same numbers give identical pixels; the slack
 # absorbs anti-aliasing noise, while a moved line or a changed label is far above

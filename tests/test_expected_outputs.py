@@ -112,7 +112,8 @@ def _run_nbval_on(
         text=True,
         timeout=300,
         check=False,
-        env=os.environ | {"OMP_NUM_THREADS": "1"},  # as tools/execution.env under make
+        # as tools/execution.env under make; the copied conftest imports tools/kernels
+        env=os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "tools")},
     )
     return done.stdout + done.stderr
 

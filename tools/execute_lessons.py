@@ -89,6 +89,7 @@ def _peak_mb(pid: int) -> float:
 
 def execute(path: Path) -> tuple[object, Run]:
     """Execute one lesson as myst-nb would (in its folder); the notebook and its Run."""
+    from kernels import CourseKernelManager  # a sibling tool: tools/ is not a package
     from myst_nb.core.read import myst_nb_reader_plugin
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
@@ -111,6 +112,7 @@ def execute(path: Path) -> tuple[object, Run]:
 
     client = NotebookClient(
         nb,
+        kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
         timeout=TIMEOUT,
         allow_errors=False,
         record_timing=False,  # timings in cell metadata would change the cache key

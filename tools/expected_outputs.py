@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from kernels import CourseKernelManager  # a sibling tool: tools/ is not a package
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,7 @@ def generate(lesson: Path) -> Path:
         nb,
         timeout=600,
         kernel_name="python3",
+        kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
         resources={"metadata": {"path": str(LESSONS)}},
     ).execute()
     for number, cell in enumerate(nb.cells):

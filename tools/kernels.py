@@ -1,0 +1,39 @@
+"""Lesson kernels on IPC transport: Unix sockets instead of TCP ports.
+
+Every kernel the course starts (the book's executor, `make expected`, nbval in
+`make test`) talks to its client over Unix sockets with a name of its own, not
+over TCP ports on localhost. Why: a client picks "free" TCP ports by binding and
+releasing them, and when several kernels start at once another one can take a
+port in between (a fresh-clone CI run once lost a kernel that way); and ipykernel
+warns at every TCP start that its traffic is unencrypted. Windows has no IPC
+transport, so there the kernels keep TCP.
+
+    from kernels import CourseKernelManager   # tools/ is on sys.path
+    NotebookClient(nb, kernel_manager_class=CourseKernelManager, ...)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from typing import Any
+
+from jupyter_client import KernelManager
+
+IPC = os.name != "nt"  # Unix sockets: Linux and macOS
+
+
+def socket_prefix() -> str:
+    """A path no other kernel uses; the kernel's sockets are PREFIX-1 to PREFIX-5."""
+    return os.path.join(tempfile.gettempdir(), f"relu-course-{uuid.uuid4().hex}")
+
+
+class CourseKernelManager(KernelManager):
+    """A KernelManager whose kernel listens on Unix sockets of its own (IPC)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if IPC:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", socket_prefix())
+        super().__init__(**kwargs)
