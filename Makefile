@@ -39,22 +39,12 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create .venv with the pinned environment
 
 book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|teacher, CLASS=classes/NAME.yml, JOBS=lessons at a time)
-	@$(BIN)/python tools/cache_key.py _build/.jupyter_cache
-ifneq ($(strip $(CLASS)),)
-	$(BIN)/python tools/edition.py --class $(CLASS) $(if $(JOBS),--jobs $(JOBS))
-else
-	$(BIN)/python tools/execute_lessons.py _build/.jupyter_cache $(if $(JOBS),--jobs $(JOBS)) \
-	    $(if $(OUTPUTS_FROM),--outputs-from $(OUTPUTS_FROM))
-ifneq ($(filter-out public,$(strip $(EDITION))),)
-	$(BIN)/python tools/edition.py --edition $(EDITION)
-else
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
-	@echo "The course is built: open file://$(CURDIR)/_build/html/index.html"
-endif
-endif
+	$(BIN)/python -m coursegen book $(if $(strip $(CLASS)),--class $(CLASS)) \
+	    $(if $(filter-out public,$(strip $(EDITION))),--edition $(EDITION)) \
+	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUTPUTS_FROM),--outputs-from $(OUTPUTS_FROM))
 
 site: $(STAMP)  ## gather the built editions into _build/site, the folder to publish
-	$(BIN)/python tools/edition.py --site
+	$(BIN)/python -m coursegen site
 
 $(NODE_BOOK): tools/site/package-lock.json
 	npm ci --prefix tools/site --omit=dev --no-audit --no-fund
@@ -66,7 +56,7 @@ $(NODE_BENCH): tools/site/package-lock.json
 
 bench-site: $(STAMP) $(NODE_BENCH)  ## Lighthouse, weight, offline check of the built site (make book first; BENCH_SITE=dir)
 	@test -f $(BENCH_SITE)/index.html || { echo "no site in $(BENCH_SITE): run \`make book\` first" >&2; exit 2; }
-	$(BIN)/python tools/bench_site.py --site $(BENCH_SITE)
+	$(BIN)/python -m coursegen bench-site --site $(BENCH_SITE)
 
 test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of every lesson, the site in a browser
 	@echo "== lint: ruff check and format"
@@ -94,7 +84,7 @@ nbval: $(STAMP)  ## every lesson (or LESSONS="a b") against its expected output,
 	$(NBVAL) --kernels all -n auto --dist loadscope
 
 bench: $(STAMP) $(NODE_BOOK) chromium  ## time builds, make test, lessons, animation, batching (RUNS=3); writes README's table
-	$(BIN)/python tools/bench.py --runs $(or $(RUNS),3)
+	$(BIN)/python -m coursegen bench --runs $(or $(RUNS),3)
 
 chromium:  ## install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { \
@@ -102,18 +92,18 @@ chromium:  ## install Debian's chromium for the browser tests, if it is missing
 	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
-	$(BIN)/python tools/expected_outputs.py $(LESSONS)
+	$(BIN)/python -m coursegen expected $(LESSONS)
 
 lesson: $(STAMP)  ## new lesson from the template: make lesson NAME=my-topic [TITLE="My topic"]
 	@test -n "$(NAME)" || { echo 'usage: make lesson NAME=my-topic [TITLE="My topic"]' >&2; exit 2; }
-	$(BIN)/python tools/new_lesson.py $(if $(TITLE),--title "$$TITLE") -- "$(NAME)"
+	$(BIN)/python -m coursegen lesson $(if $(TITLE),--title "$$TITLE") -- "$(NAME)"
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 serve: book  ## serve the built site with gzip on http://127.0.0.1:8000
-	$(BIN)/python tools/serve.py _build/html --port 8000
+	$(BIN)/python -m coursegen serve _build/html --port 8000
 
 lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
 	PYTHON=$(PYTHON) tools/lock.sh

@@ -15,7 +15,6 @@ import math
 import os
 import platform
 import re
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -25,14 +24,14 @@ from matplotlib.testing.compare import compare_images
 from matplotlib.testing.exceptions import ImageComparisonFailure
 from nbval.plugin import IPyNbCell, IPyNbFile
 
+from coursegen.course import pin_execution_env
+from coursegen.kernels import CourseKernelManager
+
 matplotlib.use("Agg")  # tests draw off-screen; lessons keep the inline backend
 
 ROOT = Path(__file__).resolve().parents[1]
 # nbval's kernels on IPC transport, like every kernel the course starts
-# (tools/kernels.py: no port race between parallel starts, no TCP warning).
-sys.path.insert(0, str(ROOT / "tools"))
-from kernels import CourseKernelManager  # noqa: E402
-
+# (coursegen/kernels.py: no port race between parallel starts, no TCP warning).
 nbval.kernel.KernelManager = CourseKernelManager
 
 # Root-mean-square difference allowed between an expected and a fresh figure, in
@@ -44,11 +43,7 @@ DIFFS = ROOT / "_build" / "figure-diffs"
 
 # Lessons run by nbval (and the nbval runs of the tests) get the execution
 # environment of tools/execution.env, as under `make`, where it is unset.
-_ENV = ROOT / "tools" / "execution.env"
-for _line in _ENV.read_text().splitlines() if _ENV.exists() else []:
-    if _line and not _line.startswith("#"):
-        _name, _, _value = _line.partition("=")
-        os.environ.setdefault(_name, _value)
+pin_execution_env()
 
 
 # --- kernel sets ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""book/_ext/course_article_check.py: forensic passages fold into a closed block."""
+"""coursegen/sphinx/article_check.py: forensic passages fold into a closed block."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-ROOT = Path(__file__).resolve().parents[1]
-EXTENSIONS = ["course_article_check", "course_reading_time"]
-
-CONF = f"""
-import sys
-sys.path.insert(0, {str(ROOT / "book" / "_ext")!r})
-extensions = {EXTENSIONS!r}
-"""
+EXTENSIONS = ["coursegen.sphinx.article_check", "coursegen.sphinx.reading_time"]
+CONF = f"extensions = {EXTENSIONS!r}\n"
 
 PAGE = """\
 A lesson

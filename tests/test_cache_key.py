@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+from coursegen import __main__ as cli
+from coursegen import cache_key, editions, execute
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "course_cache_key", ROOT / "tools" / "cache_key.py"
-)
-cache_key = importlib.util.module_from_spec(spec)
-sys.modules["course_cache_key"] = cache_key
-spec.loader.exec_module(cache_key)
 
 
 @pytest.fixture
@@ -115,10 +111,15 @@ def test_a_cache_without_a_key_is_emptied(repo):
     assert not entry.exists()
 
 
-def test_the_makefile_checks_the_key_before_every_book_build():
-    makefile = (ROOT / "Makefile").read_text()
-    book = makefile[makefile.index("\nbook:") : makefile.index("\nsite:")]
-    assert "tools/cache_key.py _build/.jupyter_cache" in book.split("ifneq")[0]
+def test_every_book_build_checks_the_key_before_it_executes(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cache_key, "main", lambda argv: calls.append("key") or 0)
+    monkeypatch.setattr(execute, "main", lambda argv: calls.append("execute") or 1)
+    monkeypatch.setattr(editions, "main", lambda argv: calls.append("edition") or 0)
+    assert cli.main(["book"]) == 1  # a failing execution stops the build
+    assert cli.main(["book", "--edition", "student"]) == 1
+    assert cli.main(["book", "--class", "classes/example.yml"]) == 0
+    assert calls == ["key", "execute", "key", "execute", "key", "edition"]
 
 
 def test_the_key_reads_this_machines_python_and_kernel():

@@ -10,7 +10,6 @@ link and launch button is followed to a file that exists.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -25,22 +24,14 @@ import nbformat
 import pytest
 import yaml
 
+from coursegen import course, new_lesson
+from coursegen import editions as edition
+from coursegen import execute as execute_lessons
+from coursegen.sphinx import downloads
+
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = "https://github.com/example-org/relu-course"
 
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-edition = _load(ROOT / "tools" / "edition.py", "course_edition_tool")
-execute_lessons = edition.execute_lessons  # the module edition.py builds with
-new_lesson = _load(ROOT / "tools" / "new_lesson.py", "course_new_lesson_tool")
-downloads = _load(ROOT / "book" / "_ext" / "course_downloads.py", "course_downloads")
 
 LESSON = """\
 ---
@@ -127,7 +118,7 @@ def _mini_book(root: Path) -> None:
         ],
     }
     (root / "_toc.yml").write_text(yaml.safe_dump(toc))
-    shutil.copytree(ROOT / "book" / "_ext", root / "book" / "_ext")
+    (root / "book").mkdir()
     for page in ("references.bib", "references.md"):
         shutil.copy(ROOT / "book" / page, root / "book" / page)
     (root / "book" / "intro.md").write_text("# A small course\n\nStart here.\n")
@@ -151,7 +142,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("book")
     _mini_book(root)
     # As `make book`: the lessons execute side by side first, then Sphinx renders.
-    lessons = execute_lessons.toc_lessons(root)
+    lessons = course.toc_lessons(root)
     cache = root / "_build" / ".jupyter_cache"
     assert execute_lessons.run(lessons, cache, jobs=2) == 0
     jupyter_book = Path(sys.executable).with_name("jupyter-book")

@@ -1,23 +1,19 @@
-"""tools/execute_lessons.py: lessons run side by side into myst-nb's cache."""
+"""coursegen/execute.py: lessons run side by side into myst-nb's cache."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from jupyter_cache import get_cache
 from myst_nb.core.read import myst_nb_reader_plugin
 
+from coursegen import course
+from coursegen import execute as execute_lessons
+
 ROOT = Path(__file__).resolve().parents[1]
 
-
-# Imported as tools/edition.py imports it, so the two test files share one module
-# (the process pool pickles its functions by module name).
-sys.path.insert(0, str(ROOT / "tools"))
-execute_lessons = importlib.import_module("execute_lessons")
 
 FRONT = """\
 ---
@@ -127,7 +123,7 @@ def test_a_failing_lesson_fails_the_run_with_its_name_and_the_others_are_cached(
 
 
 def test_the_toc_lessons_are_the_books_lessons_in_order():
-    names = [p.stem for p in execute_lessons.toc_lessons()]
+    names = [p.stem for p in course.toc_lessons()]
     assert len(names) == len(set(names)) == len(list((ROOT / "lessons").glob("*.md")))
     assert names[0] == "why-activation"
 

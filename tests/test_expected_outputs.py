@@ -112,8 +112,7 @@ def _run_nbval_on(
         text=True,
         timeout=300,
         check=False,
-        # as tools/execution.env under make; the copied conftest imports tools/kernels
-        env=os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "tools")},
+        env=os.environ | {"OMP_NUM_THREADS": "1"},  # as tools/execution.env under make
     )
     return done.stdout + done.stderr
 

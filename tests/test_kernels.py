@@ -1,18 +1,15 @@
-"""tools/kernels.py: every lesson kernel talks over Unix sockets of its own."""
+"""coursegen/kernels.py: every lesson kernel talks over Unix sockets of its own."""
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import nbval.kernel
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import kernels  # noqa: E402
+from coursegen import kernels
 
 pytestmark = pytest.mark.skipif(not kernels.IPC, reason="no IPC transport on Windows")
 

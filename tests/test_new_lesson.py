@@ -1,4 +1,4 @@
-"""tools/new_lesson.py (`make lesson NAME=...`) makes a lesson that passes the checks.
+"""coursegen/new_lesson.py (`make lesson`) makes a lesson that passes the checks.
 
 The end-to-end test creates a lesson in a copy of the repository (the files git
 tracks or would track, without .venv and _build) and runs there the tests a new
@@ -7,44 +7,26 @@ lesson has to pass: its shape, its expected output and nbval.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import nbformat
 import pytest
 import yaml
 
+from coursegen import course, new_lesson
+
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "made-by-the-test"
 
 
-def _load_new_lesson() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "new_lesson", ROOT / "tools" / "new_lesson.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-new_lesson = _load_new_lesson()
-
-
 def execution_env() -> dict[str, str]:
     """This environment with tools/execution.env's pins where unset, as under make."""
-    env = dict(os.environ)
-    for line in (ROOT / "tools" / "execution.env").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            env.setdefault(name, value)
+    env = course.execution_env() | dict(os.environ)
     env.pop("MPLBACKEND", None)  # figures vanish under a forced backend
     return env
 
@@ -183,7 +165,9 @@ def test_a_new_lesson_passes_the_lesson_checks_and_nbval(tmp_path):
     repo = _copy_of_the_repository(tmp_path / "repo")
     toc_before = yaml.safe_load((repo / "_toc.yml").read_text())
 
-    made = _run(["tools/new_lesson.py", SLUG, "--title", "Made by the test"], repo)
+    made = _run(
+        ["-m", "coursegen", "lesson", SLUG, "--title", "Made by the test"], repo
+    )
     assert made.returncode == 0, made.stdout + made.stderr
     assert f"make expected LESSONS={SLUG}" in made.stdout
 

@@ -1,11 +1,8 @@
-"""book/_ext/course_reading_time.py: a lesson's reading time, counted from its text."""
+"""coursegen/sphinx/reading_time.py: a lesson's reading time, counted from its text."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,13 +11,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "course_reading_time", ROOT / "book" / "_ext" / "course_reading_time.py"
-)
-reading_time = importlib.util.module_from_spec(_spec)
-sys.modules["course_reading_time"] = reading_time
-_spec.loader.exec_module(reading_time)
+from coursegen.sphinx import reading_time
 
 
 def parsed(rst: str) -> nodes.document:

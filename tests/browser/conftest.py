@@ -9,28 +9,16 @@ and recorded, so a test can fail on it.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from coursegen import serve  # the server, and the browser and flags bench-site uses
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
-
-
-def _load_serve():
-    path = ROOT / "tools" / "serve.py"
-    spec = importlib.util.spec_from_file_location("course_serve", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["course_serve"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-serve = _load_serve()  # the server, and the browser and flags make bench-site uses
 
 
 @pytest.fixture(scope="session")

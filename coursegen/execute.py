@@ -17,7 +17,7 @@ the book for its browser tests this way from tests/expected, right after nbval
 has run every one of those notebooks and found the same outputs: running every
 lesson a second time would only repeat that.
 
-    python tools/execute_lessons.py _build/.jupyter_cache [--jobs N]
+    python -m coursegen execute _build/.jupyter_cache [--jobs N]
         [--outputs-from DIR] [LESSON ...]
 """
 
@@ -32,10 +32,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
+from coursegen.course import cell_timeout, toc_lessons
 
-ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 300  # seconds per cell, as execute.timeout in _config.yml
+TIMEOUT = cell_timeout()  # seconds per cell: execute.timeout in _config.yml
 CORES = len(os.sched_getaffinity(0))  # lessons at a time: kernels are single-threaded
 
 
@@ -56,25 +55,6 @@ class Run:
         return self.imports + self.other_cells
 
 
-def toc_lessons(root: Path = ROOT) -> list[Path]:
-    """The lessons (lessons/*.md) in _toc.yml, in book order."""
-    files: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(yaml.safe_load((root / "_toc.yml").read_text()))
-    paths = [root / (f if f.endswith(".md") else f + ".md") for f in files]
-    return [p for p in paths if p.parent == root / "lessons" and p.is_file()]
-
-
 def _peak_mb(pid: int) -> float:
     """Peak resident memory of a process, from /proc (0 where there is none)."""
     try:
@@ -89,10 +69,11 @@ def _peak_mb(pid: int) -> float:
 
 def execute(path: Path) -> tuple[object, Run]:
     """Execute one lesson as myst-nb would (in its folder); the notebook and its Run."""
-    from kernels import CourseKernelManager  # a sibling tool: tools/ is not a package
     from myst_nb.core.read import myst_nb_reader_plugin
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    from coursegen.kernels import CourseKernelManager
 
     nb = myst_nb_reader_plugin(str(path))
     marks: dict[str, float] = {}

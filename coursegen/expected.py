@@ -6,8 +6,8 @@ written out with its outputs. nbval compares a fresh run against these files,
 so regenerate them only when a change of output is meant, and say so in the
 commit message.
 
-    python tools/expected_outputs.py               # every lesson
-    python tools/expected_outputs.py derivative    # only lessons/derivative.md
+    python -m coursegen expected               # every lesson (make expected)
+    python -m coursegen expected derivative    # only lessons/derivative.md
 """
 
 from __future__ import annotations
@@ -20,25 +20,17 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from kernels import CourseKernelManager  # a sibling tool: tools/ is not a package
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ROOT / "lessons"
-EXPECTED = ROOT / "tests" / "expected"
+from coursegen.course import ROOT, cell_timeout, pin_execution_env, toc_lessons
+from coursegen.kernels import CourseKernelManager
 
-
-def pin_execution_env() -> None:
-    """Set the variables of tools/execution.env that the environment lacks."""
-    for line in (ROOT / "tools" / "execution.env").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            os.environ.setdefault(name, value)
+EXPECTED = Path("tests") / "expected"  # relative to the course's root
 
 
 def expected_path(lesson: Path) -> Path:
-    """Where the expected-output notebook of a lesson lives."""
-    return EXPECTED / f"{lesson.stem}.ipynb"
+    """Where the expected-output notebook of lessons/NAME.md lives."""
+    return lesson.parents[1] / EXPECTED / f"{lesson.stem}.ipynb"
 
 
 def generate(lesson: Path) -> Path:
@@ -49,10 +41,10 @@ def generate(lesson: Path) -> Path:
     os.environ.pop("MPLBACKEND", None)
     NotebookClient(
         nb,
-        timeout=600,
+        timeout=cell_timeout(lesson.parents[1]),
         kernel_name="python3",
         kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
-        resources={"metadata": {"path": str(LESSONS)}},
+        resources={"metadata": {"path": str(lesson.parent)}},  # as the book runs it
     ).execute()
     for number, cell in enumerate(nb.cells):
         cell.id = f"cell-{number}"  # stable ids: no random diffs between runs
@@ -69,14 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson names (default: all)")
     names = parser.parse_args(argv).lessons
-    available = sorted(p.stem for p in LESSONS.glob("*.md"))
-    unknown = sorted(set(names) - set(available))
+    lessons = {path.stem: path for path in toc_lessons()}
+    unknown = sorted(set(names) - set(lessons))
     if unknown:
-        parser.error(f"unknown lesson(s) {unknown}; valid names: {available}")
+        parser.error(f"unknown lesson(s) {unknown}; valid names: {sorted(lessons)}")
     pin_execution_env()
-    for name in names or available:
+    for name in names or lessons:
         start = time.perf_counter()
-        out = generate(LESSONS / f"{name}.md")
+        out = generate(lessons[name])
         seconds = time.perf_counter() - start
         print(f"{out.relative_to(ROOT)}  ({seconds:.1f} s)", flush=True)
     return 0

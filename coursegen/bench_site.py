@@ -1,10 +1,10 @@
 """Benchmark the built site as readers get it: Lighthouse scores, weight, offline.
 
-    python tools/bench_site.py                 # _build/html, 3 Lighthouse runs a page
-    python tools/bench_site.py --runs 5 --site _build/student/html
+    python -m coursegen bench-site                 # _build/html, 3 runs a page
+    python -m coursegen bench-site --runs 5 --site _build/student/html
 
 `make bench-site` runs it (after `npm ci --prefix tools/site` when needed). It
-serves the site with tools/serve.py (127.0.0.1, gzip, as static hosts do) and,
+serves the site with coursegen/serve.py (127.0.0.1, gzip, as static hosts do) and,
 for the intro, a text-heavy lesson and the animation lesson:
 
 - runs Lighthouse 12 (mobile preset: simulated slow 4G and a 4x slower CPU) in
@@ -35,9 +35,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from serve import CHROMIUM, CHROMIUM_FLAGS, serve_in_thread  # tools/serve.py
+from coursegen.course import ROOT
+from coursegen.serve import CHROMIUM, CHROMIUM_FLAGS, serve_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tools/site/node_modules/lighthouse/cli/index.js"
 # Lighthouse starts Chromium itself: headless, with the flags of the tests.
 FLAGS = ["--headless=new", *CHROMIUM_FLAGS]
@@ -259,14 +259,14 @@ def table(name: str, path: str, runs: list[dict], weight: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs a page")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "_build" / "bench-site", help="JSON reports"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not (args.site / "index.html").is_file():
         print(f"no built site in {args.site}: run `make book` first", file=sys.stderr)
         return 2

@@ -1,10 +1,10 @@
 """Build an edition of the course, or a class edition, from the one source.
 
-    python tools/edition.py --edition student   # -> _build/student/html
-    python tools/edition.py --edition teacher   # -> _build/teacher/html
-    python tools/edition.py --class classes/example.yml
+    python -m coursegen edition --edition student   # -> _build/student/html
+    python -m coursegen edition --edition teacher   # -> _build/teacher/html
+    python -m coursegen edition --class classes/example.yml
                                    # -> _build/classes/example/html
-    python tools/edition.py --site  # every built edition -> _build/site
+    python -m coursegen edition --site  # every built edition -> _build/site
 
 An edition writes its own `_config.yml` (and, for a class, `_toc.yml`) under
 its output folder, derived from the root ones, and builds with Jupyter Book
@@ -26,10 +26,9 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import execute_lessons  # a sibling tool: tools/ is not a package
+from coursegen import execute
+from coursegen.course import ROOT, toc_lessons
 
-ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("public", "student", "teacher")
 CACHE = ROOT / "_build" / ".jupyter_cache"
 
@@ -41,7 +40,7 @@ class EditionError(ValueError):
 def lessons(root: Path = ROOT) -> dict[str, str]:
     """Every lesson's name (file stem) -> its title (the first '# ' heading)."""
     titles = {}
-    for path in sorted((root / "lessons").glob("*.md")):
+    for path in sorted(toc_lessons(root)):
         title = re.search(r"^# (.+)$", path.read_text(), re.MULTILINE)
         titles[path.stem] = title.group(1).strip() if title else path.stem
     return titles
@@ -121,10 +120,6 @@ def edition_config(
     sphinx = config["sphinx"]
     sphinx["config"]["course_edition"] = edition
     sphinx["config"]["course_site_prefix"] = prefix
-    # Local extension paths are relative to the book, which stays the repo root.
-    sphinx["local_extensions"] = {
-        name: str(root / path) for name, path in sphinx["local_extensions"].items()
-    }
     config["bibtex_bibfiles"] = [str(root / p) for p in config["bibtex_bibfiles"]]
     if title:
         config["title"] = title
@@ -174,14 +169,12 @@ def build_edition(edition: str, root: Path = ROOT) -> Path:
     return build(root / "_build" / edition, config, None, root)
 
 
-def build_class(
-    path: Path, root: Path = ROOT, jobs: int = execute_lessons.CORES
-) -> Path:
+def build_class(path: Path, root: Path = ROOT, jobs: int = execute.CORES) -> Path:
     """Build a class edition into _build/classes/<file name>/html."""
     spec = read_class(path, root)
     # Only the class's lessons, side by side (make book runs every lesson otherwise).
     chosen = [root / "lessons" / f"{name}.md" for name in spec["lessons"]]
-    if execute_lessons.run(chosen, root / CACHE.relative_to(ROOT), jobs) != 0:
+    if execute.run(chosen, root / CACHE.relative_to(ROOT), jobs) != 0:
         raise EditionError("a lesson of the class failed to execute (see above)")
     prefix = f"classes/{path.stem}/"
     config = edition_config("public", prefix, root, spec["title"], class_=True)
@@ -227,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=execute_lessons.CORES,
+        default=execute.CORES,
         help="lessons executed at a time (default: the cores)",
     )
     args = parser.parse_args(argv)

@@ -11,18 +11,18 @@ Every row is measured RUNS times (default 3) and shown as median (min-max):
   tests), split by the phases it announces: lint, then side by side the unit
   tests, the lessons under each kernel set (nbval) and the book with the
   browser tests, each timed until its output appears (when it ends);
-- per lesson, from the cold builds' reports (tools/execute_lessons.py, two
+- per lesson, from the cold builds' reports (coursegen/execute.py, two
   kernels side by side as in every build): kernel start, imports, the other
   cells, the kernel's peak memory;
 - the training animation of the lesson "Training a ReLU regressor" made the
   course's way and the way the MLDawn article makes it, and two experiments
   that repeat a training (the dying-relu sweep, the wiggly-curve survey)
-  looped one model at a time and batched: ratios (tools/bench_ways.py).
+  looped one model at a time and batched: ratios (coursegen/bench_ways.py).
 
 This is a benchmark, not a test: it never fails on a number. It prints the table
 and writes it between the bench markers of README.md.
 
-    python tools/bench.py [--runs N] [--skip-test] [--no-readme]
+    python -m coursegen bench [--runs N] [--skip-test] [--no-readme]
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from execute_lessons import Run  # a sibling tool (tools/ is not a package): its report
+from coursegen.course import ROOT
+from coursegen.execute import Run  # the executor's report of each lesson
 
-ROOT = Path(__file__).resolve().parents[1]
 LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 # `make test` announces its phases with lines starting "== ": lint first, then the
@@ -114,7 +113,7 @@ def lesson_report(copy: Path) -> dict[str, Run]:
 
 
 def executed(output: str) -> list[str]:
-    """The lessons tools/execute_lessons.py says it ran."""
+    """The lessons coursegen/execute.py says it ran."""
     return re.findall(r"^  (\S+)\.md: kernel", output, re.MULTILINE)
 
 
@@ -222,7 +221,7 @@ def alternate(
 
 
 def bench_animation(runs: int) -> dict[str, list[float]]:
-    import bench_ways
+    from coursegen import bench_ways
 
     return alternate(
         runs, {"course": bench_ways.course_way, "mldawn": bench_ways.mldawn_way}
@@ -230,7 +229,7 @@ def bench_animation(runs: int) -> dict[str, list[float]]:
 
 
 def bench_batched(runs: int) -> dict[str, dict[str, list[float]]]:
-    import bench_ways
+    from coursegen import bench_ways
 
     experiments = {}
     for name, experiment, warm in (
@@ -373,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.edit or []:
         if not (ROOT / "lessons" / f"{name}.md").is_file():
             parser.error(f"--edit: no lesson lessons/{name}.md")
-    from expected_outputs import pin_execution_env
+    from coursegen.course import pin_execution_env
 
     pin_execution_env()  # one PyTorch thread, as lessons run: before torch loads
     results: dict = {}

@@ -15,7 +15,7 @@ included, since a MyST notebook cannot nest a code cell inside a directive::
 
 On the page the passage becomes a closed ``<details>`` block whose summary reads
 "Checking the article: <title>": it works without JavaScript, with the keyboard
-and with a screen reader, and the reading time (course_reading_time) leaves it out.
+and with a screen reader, and the reading time (reading_time) leaves it out.
 The markers must be siblings: no heading between them, no block inside another.
 """
 

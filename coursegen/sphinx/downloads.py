@@ -30,7 +30,7 @@ FOLDER = "notebooks"
 OPENER = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}")
 CLOSER = re.compile(r"^(:{3,}|`{3,})\s*$")
 SETUP_TAG = "course-setup"
-# A "Checking the article" block (course_article_check) in a downloaded lesson:
+# A "Checking the article" block (article_check) in a downloaded lesson:
 # its markers become Markdown that JupyterLab and Colab render.
 ARTICLE_CHECK = {
     "article-check-start": (

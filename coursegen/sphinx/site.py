@@ -31,11 +31,11 @@ What this extension changes in sphinx-book-theme's pages, and why:
   references are list items instead of the deprecated doc-biblioentry, a
   display formula too wide for the screen can take the keyboard focus to be
   scrolled, links keep 4.5:1 contrast on tinted admonitions.
-- ``course_site_templates/layout.html``: the colour mode is resolved before
+- ``site_templates/layout.html``: the colour mode is resolved before
   the first paint, and the article header's sidebar buttons work (on a phone
   they opened nothing: the themes bind only the first such button, hidden).
 
-``make bench-site`` (tools/bench_site.py) measures the result.
+``make bench-site`` (coursegen/bench_site.py) measures the result.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ from sphinx.util.math import get_node_equation_number
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-STATIC = HERE / "course_site_static"
-TEMPLATES = HERE / "course_site_templates"
+STATIC = HERE / "site_static"
+TEMPLATES = HERE / "site_templates"
 KATEX_PACKAGE = Path("tools") / "site" / "node_modules" / "katex"
 CACHE_NAME = "course-katex.json"
 ICON_FOLDER = "course-icons"
@@ -295,7 +295,7 @@ def description(doctree: nodes.document | None) -> str:
     if doctree is None:
         return ""
     for paragraph in doctree.findall(nodes.paragraph):
-        if "reading-time" in paragraph["classes"]:  # course_reading_time's line
+        if "reading-time" in paragraph["classes"]:  # coursegen.sphinx.reading_time
             continue
         text = re.sub(r"\s+", " ", _text(paragraph)).strip()
         if len(text.split()) < 5:  # a label, a one-word line: not a summary
@@ -454,7 +454,7 @@ GLYPH_RULE = re.compile(r'(?:\.fa-[\w-]+::?before,?)+\{content:"[^"]*"\}')
 FA_FACE = re.compile(r"@font-face\{[^{}]*Font Awesome[^{}]*\}")
 FA_CLASS = re.compile(r"\bfa-[a-z0-9-]+\b")
 THEME_CSS = Path("styles") / "pydata-sphinx-theme.css"
-TRIMMED_CSS = "styles/course-theme.css"  # linked by course_site_templates/layout.html
+TRIMMED_CSS = "styles/course-theme.css"  # linked by site_templates/layout.html
 
 
 CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")

@@ -1,7 +1,7 @@
 """Serve a built site on 127.0.0.1 with gzip, as static hosts do.
 
-    python tools/serve.py _build/html            # http://127.0.0.1:8000
-    python tools/serve.py _build/html --port 0   # any free port (printed)
+    python -m coursegen serve _build/html            # http://127.0.0.1:8000
+    python -m coursegen serve _build/html --port 0   # any free port (printed)
 
 `make serve` uses it; the browser tests and `make bench-site` start it in a
 thread with `serve_in_thread` and open it in CHROMIUM with CHROMIUM_FLAGS.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import shutil
+import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -75,15 +76,16 @@ def serve_in_thread(root: Path) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="a built site, e.g. _build/html")
     parser.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     server = make_server(args.root, args.port)
     print(f"Serving {args.root} on http://127.0.0.1:{server.server_address[1]}/")
     server.serve_forever()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,7 +8,7 @@ environment (tools/execution.env: threads) and the versions of Python and of
 the kernel, and when the hash differs from the one the cache was filled with,
 it empties the cache so every lesson runs again.
 
-    python tools/cache_key.py _build/.jupyter_cache
+    python -m coursegen cache-key _build/.jupyter_cache
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from coursegen.course import EXECUTION_ENV, ROOT
 
 
 def runtime() -> str:
@@ -35,7 +35,7 @@ def _inputs(root: Path) -> list[Path]:
         for path in sorted((root / "relu_course").rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     ]
-    return [*package, root / "requirements.lock", root / "tools" / "execution.env"]
+    return [*package, root / "requirements.lock", root / EXECUTION_ENV]
 
 
 def code_key(root: Path = ROOT, on: str | None = None) -> str:
@@ -67,7 +67,7 @@ def ensure_fresh(cache: Path, key: str) -> bool:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python tools/cache_key.py CACHE_FOLDER", file=sys.stderr)
+        print("usage: python -m coursegen cache-key CACHE_FOLDER", file=sys.stderr)
         return 2
     cache = Path(argv[0])
     built_before = cache.with_name(cache.name + ".key").exists()

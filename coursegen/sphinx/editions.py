@@ -4,7 +4,7 @@ The Sphinx config value ``course_edition`` picks one (``make book EDITION=...``)
 
 - public (default): solutions collapsed in dropdowns, no teacher notes;
 - student: no solutions at all (not in the HTML, not in the downloadable
-  notebooks of course_downloads), no teacher notes;
+  notebooks of coursegen.sphinx.downloads), no teacher notes;
 - teacher: solutions shown open, and the lessons' teacher notes
   (``:::{admonition} For teachers`` with ``:class: teacher-note``).
 
@@ -35,7 +35,9 @@ def _check(app: Sphinx, config: Config) -> None:
     if config.html_copy_source:
         # _sources/ would hand out every lesson's .md, solutions and notes included;
         # lessons are downloaded from notebooks/, cut for the edition instead.
-        raise ConfigError("html_copy_source must be false (see course_downloads)")
+        raise ConfigError(
+            "html_copy_source must be false (see coursegen.sphinx.downloads)"
+        )
 
 
 def _is_solution(node: nodes.Node) -> bool:

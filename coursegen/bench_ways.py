@@ -1,4 +1,4 @@
-"""The two pairs of ways `make bench` (tools/bench.py) races, each made the same.
+"""The two pairs of ways `make bench` (coursegen/bench.py) races, each made the same.
 
 - The training animation of the lesson "Training a ReLU regressor": MLDawn's
   regressor (x^3 on 300 points, 7 relu units, SGD lr 1e-4, 4000 epochs), one
@@ -146,7 +146,7 @@ def wiggly_survey(batched: bool) -> list:
     return [rc.train(x, y, config, model=model) for model in models]
 
 
-if __name__ == "__main__":  # a quick look: python tools/bench_ways.py
+if __name__ == "__main__":  # a quick look: python -m coursegen.bench_ways
     import time
 
     for way in (course_way, mldawn_way):

@@ -16,12 +16,14 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from coursegen.sphinx import article_check
+
 logger = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
 MAX_MINUTES = 15  # the longest main path a lesson may have
 # Classes of the parts a reader of the main path skips or does not read as prose.
-SKIPPED_CLASSES = {"teacher-note", "article-check", "cell", "solution", "dropdown"}
+SKIPPED_CLASSES = {"teacher-note", article_check.CLASS, "cell", "solution", "dropdown"}
 SKIPPED_NODES = (nodes.literal_block, nodes.math, nodes.math_block, nodes.raw)
 WORD = re.compile(r"[^\W_](?:[\w'\u2019.-]*\w)?")  # don't, 2.5, x-axis: one word
 

@@ -3,29 +3,29 @@
 Writes lessons/<slug>.md with the slug and title filled in, lists it at the end
 of the last numbered part of _toc.yml (by inserting one line: the file's
 comments and layout stay as they are), executes it into
-tests/expected/<slug>.ipynb with tools/expected_outputs.py and says what to do
+tests/expected/<slug>.ipynb with coursegen.expected and says what to do
 next. The new lesson builds and passes `make test` as it is; then its author
 replaces the template's example with the lesson.
 
-    python tools/new_lesson.py my-topic                         # title "My topic"
-    python tools/new_lesson.py my-topic --title "ReLU in a CNN"
+    python -m coursegen lesson my-topic                         # title "My topic"
+    python -m coursegen lesson my-topic --title "ReLU in a CNN"
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import re
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from coursegen import expected
+from coursegen.course import ROOT, pin_execution_env
+
 TEMPLATE = Path("tools") / "lesson_template.md"  # paths relative to the repository
 TOC = Path("_toc.yml")
 # The template's placeholders, replaced as plain text (the template has LaTeX $s).
@@ -121,17 +121,6 @@ def add_to_toc(text: str, entry: str) -> str:
     return new
 
 
-def load_expected_outputs(root: Path) -> ModuleType:
-    """tools/expected_outputs.py of the repository at root, as a module."""
-    path = root / "tools" / "expected_outputs.py"
-    spec = importlib.util.spec_from_file_location("expected_outputs", path)
-    if spec is None or spec.loader is None:
-        raise LessonError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def create(slug: str, title: str, root: Path = ROOT) -> dict[str, Path]:
     """Write the lesson, list it in _toc.yml and generate its expected output.
 
@@ -150,9 +139,8 @@ def create(slug: str, title: str, root: Path = ROOT) -> dict[str, Path]:
     lesson.write_text(text)
     toc_path.write_text(new_toc)
     try:
-        expected_outputs = load_expected_outputs(root)
-        expected_outputs.pin_execution_env()
-        notebook = expected_outputs.generate(lesson)
+        pin_execution_env(root)
+        notebook = expected.generate(lesson)
     except BaseException:
         lesson.unlink()
         toc_path.write_text(toc_text)
@@ -167,7 +155,7 @@ def create(slug: str, title: str, root: Path = ROOT) -> dict[str, Path]:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(
-        prog="new_lesson.py", description=__doc__.splitlines()[0]
+        prog="python -m coursegen lesson", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "slug",

@@ -1,0 +1,100 @@
+"""The course generator's one command line: `python -m coursegen COMMAND [ARGS]`.
+
+    python -m coursegen book [--edition student|teacher | --class FILE]
+                             [--jobs N] [--outputs-from DIR]       # make book
+    python -m coursegen expected [LESSON ...]                      # make expected
+    python -m coursegen site                                       # make site
+    python -m coursegen lesson SLUG [--title TITLE]                # make lesson
+    python -m coursegen serve SITE [--port N]                      # make serve
+    python -m coursegen bench [--runs N] ...                       # make bench
+    python -m coursegen bench-site [--site DIR] ...                # make bench-site
+
+and the steps `book` runs: `cache-key CACHE`, `execute CACHE [LESSON ...]`,
+`edition --edition E | --class FILE | --site`. Each command's `--help` says more.
+The Makefile only provisions the environments (venv, node, browser) and calls these.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from coursegen.course import ROOT
+
+CACHE = ROOT / "_build" / ".jupyter_cache"
+
+
+def book(argv: list[str]) -> int:
+    """Build the site: the public edition by default, another edition, or a class."""
+    from coursegen import cache_key, editions, execute
+
+    parser = argparse.ArgumentParser(prog="python -m coursegen book")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--edition", default="public", choices=editions.EDITIONS)
+    which.add_argument("--class", dest="class_file", type=Path, metavar="FILE")
+    parser.add_argument("--jobs", type=int, help="lessons at a time (default: cores)")
+    parser.add_argument(
+        "--outputs-from", type=Path, metavar="DIR", help="see `execute --help`"
+    )
+    args = parser.parse_args(argv)
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    cache_key.main([str(CACHE)])
+    if args.class_file:
+        return editions.main(["--class", str(args.class_file), *jobs])
+    outputs = ["--outputs-from", str(args.outputs_from)] if args.outputs_from else []
+    status = execute.main([str(CACHE), *jobs, *outputs])
+    if status or args.edition != "public":
+        return status or editions.main(["--edition", args.edition])
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    flags = ["--builder", "html", "-W", "-n", "--keep-going"]
+    status = subprocess.run(
+        [str(jupyter_book), "build", ".", *flags], cwd=ROOT
+    ).returncode
+    if status == 0:
+        print(f"The course is built: open file://{ROOT}/_build/html/index.html")
+    return status
+
+
+def _module_main(name: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        module = __import__(f"coursegen.{name}", fromlist=["main"])
+        return module.main(argv)
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "book": book,
+    "expected": _module_main("expected"),
+    "site": lambda argv: _module_main("editions")(["--site", *argv]),
+    "lesson": _module_main("new_lesson"),
+    "serve": _module_main("serve"),
+    "bench": _module_main("bench"),
+    "bench-site": _module_main("bench_site"),
+    "cache-key": _module_main("cache_key"),
+    "execute": _module_main("execute"),
+    "edition": _module_main("editions"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(
+            f"python -m coursegen: unknown command {command!r}; "
+            f"choose from {', '.join(COMMANDS)}",
+            file=sys.stderr,
+        )
+        return 2
+    return COMMANDS[command](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

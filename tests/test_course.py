@@ -1,0 +1,54 @@
+"""coursegen/course.py and the command line: one owner for each fact of the course."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from coursegen import __main__ as cli
+from coursegen import course, execute
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_lessons_come_from_the_table_of_contents_in_book_order():
+    lessons = course.toc_lessons()
+    toc = (ROOT / "_toc.yml").read_text()
+    positions = [toc.index(f"lessons/{path.stem}") for path in lessons]
+    assert positions == sorted(positions)
+    assert {p.name for p in lessons} == {
+        p.name for p in (ROOT / "lessons").glob("*.md")
+    }
+
+
+def test_the_execution_environment_is_read_from_its_file(tmp_path):
+    (tmp_path / "tools").mkdir()
+    (tmp_path / course.EXECUTION_ENV).write_text("# why\nOMP_NUM_THREADS=1\n\nA=b=c\n")
+    assert course.execution_env(tmp_path) == {"OMP_NUM_THREADS": "1", "A": "b=c"}
+
+
+def test_every_executor_takes_the_cell_timeout_from_config_yml():
+    stated = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
+    assert course.cell_timeout() == stated
+    assert stated == execute.TIMEOUT
+
+
+def test_an_unknown_command_is_an_error_that_lists_the_commands(capsys):
+    assert cli.main(["bok"]) == 2
+    error = capsys.readouterr().err
+    assert "unknown command 'bok'" in error
+    assert "book, expected, site, lesson" in error
+
+
+def test_the_command_line_runs_as_a_module_and_says_how_to_use_it():
+    done = subprocess.run(
+        [sys.executable, "-m", "coursegen", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "python -m coursegen book" in done.stdout
