@@ -3,12 +3,15 @@
 - ROOT, the repository the generator builds;
 - the lessons, in book order, from `_toc.yml`;
 - the execution environment of every lesson kernel, from `tools/execution.env`;
-- how long one cell may run, from `execute.timeout` in `_config.yml`.
+- how long one cell may run, from `execute.timeout` in `_config.yml`;
+- what each edition shows (EDITIONS): the pages, the downloads and the launch
+  buttons of an edition, or of a class built as one, all read this table.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -55,3 +58,26 @@ def pin_execution_env(root: Path = ROOT) -> None:
 def cell_timeout(root: Path = ROOT) -> int:
     """Seconds one cell may run before its lesson fails (_config.yml)."""
     return int(yaml.safe_load((root / "_config.yml").read_text())["execute"]["timeout"])
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What one edition of the course shows."""
+
+    solutions: str  # "collapsed" (a dropdown), "open", or "none" (left out everywhere)
+    teacher_notes: bool  # the lessons' "For teachers" boxes
+    binder: bool  # Binder opens the repository, solutions included
+
+
+EDITIONS = {
+    "public": Edition(solutions="collapsed", teacher_notes=False, binder=True),
+    "student": Edition(solutions="none", teacher_notes=False, binder=False),
+    "teacher": Edition(solutions="open", teacher_notes=True, binder=True),
+}
+
+
+def edition(name: str) -> Edition:
+    """The edition called name, or an error that lists the editions."""
+    if name not in EDITIONS:
+        raise ValueError(f"edition must be one of {list(EDITIONS)}, got {name!r}")
+    return EDITIONS[name]

@@ -27,9 +27,8 @@ from typing import Any
 import yaml
 
 from coursegen import execute
-from coursegen.course import ROOT, toc_lessons
+from coursegen.course import EDITIONS, ROOT, toc_lessons
 
-EDITIONS = ("public", "student", "teacher")
 CACHE = ROOT / "_build" / ".jupyter_cache"
 
 
@@ -53,10 +52,16 @@ def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text()) or {}
     if not isinstance(spec, dict):
         raise EditionError(f"{path}: expected a mapping with title and lessons")
-    unknown_keys = sorted(set(spec) - {"title", "lessons", "welcome"})
+    unknown_keys = sorted(set(spec) - {"title", "lessons", "welcome", "edition"})
     if unknown_keys:
         raise EditionError(
-            f"{path}: unknown keys {unknown_keys}; valid keys: title, lessons, welcome"
+            f"{path}: unknown keys {unknown_keys}; valid keys: title, lessons, "
+            "welcome, edition"
+        )
+    shows = spec.get("edition", "public")
+    if shows not in EDITIONS:
+        raise EditionError(
+            f"{path}: edition must be one of {list(EDITIONS)}, got {shows!r}"
         )
     title = spec.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -79,7 +84,12 @@ def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
             raise EditionError(
                 f"{path}: welcome must be an existing .md file, got {welcome!r}"
             )
-    return {"title": title.strip(), "lessons": chosen, "welcome": welcome}
+    return {
+        "title": title.strip(),
+        "lessons": chosen,
+        "welcome": welcome,
+        "edition": shows,
+    }
 
 
 def class_toc(spec: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +187,7 @@ def build_class(path: Path, root: Path = ROOT, jobs: int = execute.CORES) -> Pat
     if execute.run(chosen, root / CACHE.relative_to(ROOT), jobs) != 0:
         raise EditionError("a lesson of the class failed to execute (see above)")
     prefix = f"classes/{path.stem}/"
-    config = edition_config("public", prefix, root, spec["title"], class_=True)
+    config = edition_config(spec["edition"], prefix, root, spec["title"], class_=True)
     return build(root / "_build" / "classes" / path.stem, config, class_toc(spec), root)
 
 

@@ -427,6 +427,10 @@ def test_an_unknown_lesson_in_a_class_file_lists_the_valid_names(tmp_path):
         ("title: T\nlessons: [derivative, derivative]\n", "twice"),
         ("title: T\nlessons: [derivative]\nwelcome: nope.md\n", "welcome"),
         ("title: T\nlessons: [derivative]\ncolour: red\n", "unknown keys"),
+        (
+            "title: T\nlessons: [derivative]\nedition: private\n",
+            r"edition must be one of \['public', 'student', 'teacher'\]",
+        ),
         ("- a list\n", "mapping"),
     ],
 )
@@ -437,6 +441,28 @@ def test_a_malformed_class_file_is_refused_with_the_reason(
     path.write_text(content)
     with pytest.raises(edition.EditionError, match=complaint):
         edition.read_class(path)
+
+
+def test_a_class_can_be_any_edition_and_its_pages_are_built_as_that_edition(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text("title: T\nlessons: [derivative]\nedition: student\n")
+    spec = edition.read_class(path)
+    assert spec["edition"] == "student"
+    config = edition.edition_config(
+        spec["edition"], "classes/c/", title="T", class_=True
+    )
+    assert config["sphinx"]["config"]["course_edition"] == "student"
+    path.write_text("title: T\nlessons: [derivative]\n")
+    assert edition.read_class(path)["edition"] == "public"  # the default
+
+
+def test_one_table_says_what_each_edition_shows():
+    shows = {name: course.edition(name) for name in course.EDITIONS}
+    assert shows["public"] == course.Edition("collapsed", False, True)
+    assert shows["student"] == course.Edition("none", False, False)
+    assert shows["teacher"] == course.Edition("open", True, True)
+    with pytest.raises(ValueError, match="edition must be one of"):
+        course.edition("private")
 
 
 def test_the_shipped_example_class_has_two_lessons_and_a_welcome_page():

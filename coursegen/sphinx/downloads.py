@@ -2,8 +2,9 @@
 
 For each lesson page the build writes ``notebooks/<name>.ipynb`` (the executed
 lesson, outputs included) and ``notebooks/<name>.md`` (its MyST source) into
-the site. The student edition leaves the solutions out of both, the public and
-student editions the teacher notes. Both files open with a setup cell that
+the site, cut as the edition shows the lessons (``coursegen.course.EDITIONS``):
+the student edition leaves the solutions out of both, the public and student
+editions the teacher notes. Both files open with a setup cell that
 installs relu_course where it is missing (Colab, a fresh machine).
 
 The page's download menu offers the two files. When ``repository.url`` is set
@@ -25,6 +26,8 @@ from jupyter_cache import get_cache
 from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
+
+from coursegen.course import edition
 
 FOLDER = "notebooks"
 OPENER = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}")
@@ -198,8 +201,9 @@ def executed(app: Sphinx, pagename: str, source: str) -> nbformat.NotebookNode:
 
 def write_notebooks(app: Sphinx, pagename: str) -> None:
     """Write notebooks/<name>.ipynb and .md of one lesson for this edition."""
-    edition = app.config.course_edition
-    solutions, notes = edition == "student", edition != "teacher"
+    shows = edition(app.config.course_edition)
+    # cut(..., solutions, notes): True where the edition leaves them out
+    solutions, notes = shows.solutions == "none", not shows.teacher_notes
     setup = setup_code(*_repository(app))
     name = Path(pagename).name
     folder = Path(app.outdir) / FOLDER
@@ -219,8 +223,8 @@ def launch_links(app: Sphinx, pagename: str) -> list[tuple[str, str]]:
     launch = app.config.course_launch
     links = []
     binder = launch.get("binderhub_url", "").rstrip("/")
-    # Binder opens the repository, solutions included: not for the student edition.
-    if binder and app.config.course_edition != "student":
+    # Binder opens the repository, solutions included: only where the edition says.
+    if binder and edition(app.config.course_edition).binder:
         path = f"lab/tree/{pagename}.md"
         links.append(
             ("Binder", f"{binder}/v2/gh/{owner}/{repo}/{branch}?urlpath={path}")

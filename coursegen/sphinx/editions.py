@@ -1,10 +1,11 @@
 """Editions of the course from one source: public, student and teacher.
 
-The Sphinx config value ``course_edition`` picks one (``make book EDITION=...``):
+The Sphinx config value ``course_edition`` picks one (``make book EDITION=...``),
+and ``coursegen.course.EDITIONS`` says what it shows; this extension applies it
+to the pages (downloads.py to the notebooks and the launch buttons):
 
 - public (default): solutions collapsed in dropdowns, no teacher notes;
-- student: no solutions at all (not in the HTML, not in the downloadable
-  notebooks of coursegen.sphinx.downloads), no teacher notes;
+- student: no solutions at all, no teacher notes;
 - teacher: solutions shown open, and the lessons' teacher notes
   (``:::{admonition} For teachers`` with ``:class: teacher-note``).
 
@@ -22,7 +23,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-EDITIONS = ("public", "student", "teacher")
+from coursegen.course import EDITIONS, edition
+
 TEACHER_NOTE = "teacher-note"
 
 
@@ -46,16 +48,16 @@ def _is_solution(node: nodes.Node) -> bool:
 
 
 def _strip(app: Sphinx, doctree: nodes.document) -> None:
-    edition = app.config.course_edition
+    shows = edition(app.config.course_edition)
     for node in list(doctree.findall(nodes.Element)):
         if node.parent is None:
             continue  # already removed with an ancestor
-        if TEACHER_NOTE in node.get("classes", []) and edition != "teacher":
+        if TEACHER_NOTE in node.get("classes", []) and not shows.teacher_notes:
             node.parent.remove(node)
         elif _is_solution(node):
-            if edition == "student":
+            if shows.solutions == "none":
                 node.parent.remove(node)
-            elif edition == "teacher" and "dropdown" in node["classes"]:
+            elif shows.solutions == "open" and "dropdown" in node["classes"]:
                 node["classes"].remove("dropdown")
 
 
