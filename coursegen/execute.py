@@ -34,7 +34,6 @@ from pathlib import Path
 
 from coursegen.course import cell_timeout, toc_lessons
 
-TIMEOUT = cell_timeout()  # seconds per cell: execute.timeout in _config.yml
 CORES = len(os.sched_getaffinity(0))  # lessons at a time: kernels are single-threaded
 
 
@@ -67,13 +66,34 @@ def _peak_mb(pid: int) -> float:
     return 0.0
 
 
+def notebook_client(nb: object, lesson: Path, **hooks: object) -> object:
+    """The one way the course executes a lesson's notebook, whatever it is for.
+
+    In the lesson's folder, with the cell timeout of _config.yml, a kernel on IPC
+    transport, no timings in the cells (they would change the cache key and the
+    expected outputs), and the kernel stopped at once when the outputs are in (a
+    graceful stop costs ~0.6 s). The book's cache and tests/expected both use it.
+    """
+    from nbclient import NotebookClient
+
+    from coursegen.kernels import CourseKernelManager
+
+    return NotebookClient(
+        nb,
+        kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
+        timeout=cell_timeout(),  # the course's, wherever the lesson lies
+        allow_errors=False,
+        record_timing=False,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(lesson.parent)}},
+        **hooks,
+    )
+
+
 def execute(path: Path) -> tuple[object, Run]:
     """Execute one lesson as myst-nb would (in its folder); the notebook and its Run."""
     from myst_nb.core.read import myst_nb_reader_plugin
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
-    from coursegen.kernels import CourseKernelManager
 
     nb = myst_nb_reader_plugin(str(path))
     marks: dict[str, float] = {}
@@ -91,14 +111,9 @@ def execute(path: Path) -> tuple[object, Run]:
         # Read while the kernel lives: VmHWM is its peak so far.
         marks["peak"] = _peak_mb(client.km.provisioner.process.pid)
 
-    client = NotebookClient(
+    client = notebook_client(
         nb,
-        kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
-        timeout=TIMEOUT,
-        allow_errors=False,
-        record_timing=False,  # timings in cell metadata would change the cache key
-        shutdown_kernel="immediate",  # outputs are in: a graceful stop costs ~0.6 s
-        resources={"metadata": {"path": str(path.parent)}},
+        path,
         on_notebook_start=lambda **_: marks.setdefault("started", time.perf_counter()),
         on_cell_execute=lambda **_: marks.__setitem__("cell", time.perf_counter()),
         on_cell_executed=cell_done,

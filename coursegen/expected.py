@@ -1,7 +1,7 @@
 """Regenerate the expected-output notebooks tests/expected/<lesson>.ipynb.
 
-Each lesson in lessons/<lesson>.md is read with jupytext, executed with
-nbclient in lessons/ (as the book build does), given stable cell ids and
+Each lesson in lessons/<lesson>.md is read with jupytext, executed by the same
+client as the book's cache (coursegen.execute.notebook_client), given stable ids and
 written out with its outputs. nbval compares a fresh run against these files,
 so regenerate them only when a change of output is meant, and say so in the
 commit message.
@@ -20,10 +20,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from nbclient import NotebookClient
 
-from coursegen.course import ROOT, cell_timeout, pin_execution_env, toc_lessons
-from coursegen.kernels import CourseKernelManager
+from coursegen.course import ROOT, pin_execution_env, toc_lessons
+from coursegen.execute import notebook_client
 
 EXPECTED = Path("tests") / "expected"  # relative to the course's root
 
@@ -39,13 +38,7 @@ def generate(lesson: Path) -> Path:
     # Figures vanish when a non-inline backend is forced: with MPLBACKEND=Agg,
     # plt.show() draws nothing into the notebook.
     os.environ.pop("MPLBACKEND", None)
-    NotebookClient(
-        nb,
-        timeout=cell_timeout(lesson.parents[1]),
-        kernel_name="python3",
-        kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
-        resources={"metadata": {"path": str(lesson.parent)}},  # as the book runs it
-    ).execute()
+    notebook_client(nb, lesson).execute()  # as the book's cache is filled
     for number, cell in enumerate(nb.cells):
         cell.id = f"cell-{number}"  # stable ids: no random diffs between runs
         cell.metadata.pop("execution", None)  # timestamps

@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+import pytest
 import yaml
 
 from coursegen import __main__ as cli
-from coursegen import course, execute
+from coursegen import course, execute, expected, kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,10 +32,21 @@ def test_the_execution_environment_is_read_from_its_file(tmp_path):
     assert course.execution_env(tmp_path) == {"OMP_NUM_THREADS": "1", "A": "b=c"}
 
 
-def test_every_executor_takes_the_cell_timeout_from_config_yml():
+def test_both_destinations_execute_with_one_client_set_from_config_yml(monkeypatch):
     stated = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
     assert course.cell_timeout() == stated
-    assert stated == execute.TIMEOUT
+    lesson = ROOT / "lessons" / "what-is-relu.md"
+    client = execute.notebook_client(nbformat.v4.new_notebook(), lesson)
+    assert client.timeout == stated
+    assert client.kernel_manager_class is kernels.CourseKernelManager
+    assert client.resources["metadata"]["path"] == str(lesson.parent)
+    assert client.record_timing is False  # timings would change cache and expected
+    # make expected executes through the same client as the book's cache
+    used = []
+    monkeypatch.setattr(expected, "notebook_client", lambda nb, path: used.append(path))
+    with pytest.raises(AttributeError):  # the stand-in returns no client to run
+        expected.generate(lesson)
+    assert used == [lesson]
 
 
 def test_an_unknown_command_is_an_error_that_lists_the_commands(capsys):
