@@ -1,0 +1,135 @@
+"""Each page's head: its description, and only the scripts and styles it uses.
+
+Part of the site extension (coursegen.sphinx.site says why and wires it up).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION_LENGTH = 200
+
+
+# TeX commands as the characters they print (the rest are dropped).
+TEX_WORDS = {
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "ne": "≠", "cdot": "·",
+    "times": "\N{MULTIPLICATION SIGN}", "to": "→", "infty": "∞", "in": "∈",
+    "approx": "≈", "pm": "±", "ldots": "…", "dots": "…", "cdots": "…",
+    "alpha": "\N{GREEK SMALL LETTER ALPHA}", "beta": "β",
+    "gamma": "\N{GREEK SMALL LETTER GAMMA}", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "\N{GREEK SMALL LETTER SIGMA}",
+    "partial": "∂", "nabla": "∇", "sum": "Σ", "prime": "\N{PRIME}",
+}  # fmt: skip
+TEX_FONTS = re.compile(r"\\(?:mathrm|operatorname|text|math[a-z]+)\s*\{([^{}]*)\}")
+
+
+def tex_to_text(tex: str) -> str:
+    """A formula as plain text for a description: relu'(0) = 1/2, z ≤ 0."""
+    text = TEX_FONTS.sub(r"\1", tex)
+    text = re.sub(r"\\[td]?frac\s*(\{[^{}]*\}|\w)\s*(\{[^{}]*\}|\w)", r"\1/\2", text)
+    text = re.sub(r"\\([a-zA-Z]+)", lambda m: TEX_WORDS.get(m.group(1), ""), text)
+    text = re.sub(r"\\.", " ", text).replace("{", "").replace("}", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _text(node: nodes.Node) -> str:
+    if isinstance(node, nodes.math):
+        return tex_to_text(node.astext())
+    if isinstance(node, nodes.Text):
+        return str(node)
+    if isinstance(node, nodes.footnote_reference | nodes.citation_reference):
+        return ""
+    return "".join(_text(child) for child in node.children)
+
+
+def description(doctree: nodes.document | None) -> str:
+    """The page's first paragraph as plain text, cut at a word near 200 chars."""
+    if doctree is None:
+        return ""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if "reading-time" in paragraph["classes"]:  # coursegen.sphinx.reading_time
+            continue
+        text = re.sub(r"\s+", " ", _text(paragraph)).strip()
+        if len(text.split()) < 5:  # a label, a one-word line: not a summary
+            continue
+        if len(text) > DESCRIPTION_LENGTH:
+            text = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+        return text
+    return ""
+
+
+# A display formula wider than the screen scrolls sideways: it takes the
+# keyboard focus then (and only then), so it can be scrolled without a mouse.
+FOCUS_WIDE_MATHS = """addEventListener("DOMContentLoaded", () => {
+  const all = () => document.querySelectorAll("div.math .katex-display");
+  const fit = () => all().forEach((el) => {
+    if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
+    else el.removeAttribute("tabindex");
+  });
+  fit();
+  addEventListener("resize", fit);
+});"""
+
+# Scripts and styles of extensions this book loads but does not use.
+UNUSED_ASSETS = ("sphinx-thebe", "design-tabs", "sphinx-design")
+KEEP_BLOCKING = ("documentation_options.js",)  # inline scripts after it use it
+
+
+def _unused(asset: Any) -> bool:
+    name = Path(os.fspath(getattr(asset, "filename", "") or "")).name
+    body = getattr(asset, "attributes", {}).get("body", "")
+    return name.startswith(UNUSED_ASSETS) or "THEBE_JS_URL" in body
+
+
+def _site_description(app: Sphinx) -> str:
+    if not hasattr(app, "course_site_description"):
+        root = app.config.root_doc
+        doctree = app.env.get_doctree(root) if root in app.env.all_docs else None
+        app.course_site_description = description(doctree) or app.config.project
+    return app.course_site_description
+
+
+def page_head(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """The description meta tag; KaTeX's CSS; no unused assets; deferred scripts."""
+    text = html.escape(description(doctree) or _site_description(app), quote=True)
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<meta name="description" content="{text}" />'
+    )
+    page = context.get("body", "") + context.get("toc", "") + context.get("title", "")
+    if 'class="katex' in page:  # added to this page only (html-page-context)
+        app.add_css_file("katex/katex.min.css", priority=900)
+    if 'class="katex-display' in page:
+        app.add_js_file(None, body=FOCUS_WIDE_MATHS, priority=900)
+    scripts = []
+    for script in context.get("script_files", []):
+        if _unused(script):
+            continue
+        name = os.fspath(script.filename or "")
+        # The search page's own inline scripts need doctools.js loaded at once.
+        blocking = name.endswith(KEEP_BLOCKING) or pagename == "search"
+        if name and not blocking and "async" not in script.attributes:
+            attributes = {**script.attributes, "defer": "defer"}
+            script = type(script)(name, priority=script.priority, **attributes)
+        scripts.append(script)
+    context["script_files"] = scripts
+    context["css_files"] = [c for c in context.get("css_files", []) if not _unused(c)]
+
+
+def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """sphinx-thebe's configuration scripts: no page here runs live code."""
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if "x-thebe-config" in text or text.startswith("<script>kernelName"):
+            raw.parent.remove(raw)
