@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from html import escape
+from importlib import resources
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -105,180 +106,14 @@ def training_animation(
     return FuncAnimation(fig, draw, frames=len(snaps), interval=interval, blit=False)
 
 
-# The player's style and script are the same for every animation, kept here
-# rather than as package data files. No external resource, no icon font: icons are
+# The player's style and script are the same for every animation: player.css and
+# player.js, files of this package. No external resource, no icon font: icons are
 # inline SVG. Colours come from the page: text, icons, borders and focus rings are
 # currentColor, so they follow the theme's light and dark modes (in dark mode the
 # pydata theme puts notebook outputs on a light card with dark text), and the
 # slider takes the theme's primary colour.
-PLAYER_CSS = """
-.course-animation { margin: 0.25rem 0 1rem; }
-.course-animation-bar { display: flex; flex-wrap: wrap; align-items: center;
-  gap: 0.5rem 1rem; }
-.course-animation-controls { display: flex; flex: 1 1 20rem; align-items: center;
-  gap: 0.5rem; }
-.course-animation-controls[hidden] { display: none; }
-.course-animation button { display: inline-flex; align-items: center;
-  justify-content: center; min-width: 2.75rem; min-height: 2.75rem; margin: 0;
-  padding: 0 0.5rem; font: inherit; color: inherit; background: transparent;
-  border: 1px solid currentColor; border-radius: 0.25rem; cursor: pointer; }
-.course-animation button:hover {
-  background: color-mix(in srgb, currentColor 12%, transparent); }
-.course-animation :focus-visible { outline: 3px solid currentColor;
-  outline-offset: 2px; }
-.course-animation svg { width: 1rem; height: 1rem; fill: currentColor; }
-.course-animation[data-playing] .course-animation-icon-play,
-.course-animation:not([data-playing]) .course-animation-icon-pause { display: none; }
-.course-animation-slider { flex: 1 1 8rem; min-width: 6rem; margin: 0;
-  accent-color: var(--pst-color-primary, currentColor); }
-.course-animation-label { font-variant-numeric: tabular-nums; }
-.course-animation-hint { margin: 0; font-size: 0.9em; }
-.course-animation-visually-hidden { position: absolute; width: 1px; height: 1px;
-  margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%);
-  white-space: nowrap; border: 0; }
-@media (prefers-reduced-motion: reduce) {
-  .course-animation, .course-animation * { transition: none !important;
-    animation: none !important; scroll-behavior: auto !important; }
-}
-"""
-
-PLAYER_JS = """
-(function () {
-  "use strict";
-  var REDUCED = "(prefers-reduced-motion: reduce)";
-  function reducedMotion() {
-    return !!(window.matchMedia && window.matchMedia(REDUCED).matches);
-  }
-  // The sprite is the image output shown just before the player (myst-nb: the
-  // previous sibling of the player's output; JupyterLab: the previous output
-  // area child). Look at earlier siblings of the player and of a few of its
-  // ancestors, nearest first; the image's size confirms it.
-  function candidates(root) {
-    var found = [];
-    var node = root;
-    for (var depth = 0; depth < 4 && node && node.parentElement; depth++) {
-      var sib = node.previousElementSibling;
-      for (; sib; sib = sib.previousElementSibling) {
-        var imgs = sib.tagName === "IMG" ? [sib] : sib.querySelectorAll("img");
-        for (var i = imgs.length - 1; i >= 0; i--) found.push(imgs[i]);
-      }
-      node = node.parentElement;
-    }
-    return found;
-  }
-  function init(root) {
-    if (root.hasAttribute("data-ready")) return;
-    root.setAttribute("data-ready", "");
-    var n = Number(root.dataset.frames);
-    var width = Number(root.dataset.width);
-    var height = Number(root.dataset.height);
-    var interval = Number(root.dataset.interval) || 200;
-    var labels = JSON.parse(root.dataset.labels);
-    var controls = root.querySelector(".course-animation-controls");
-    var play = root.querySelector(".course-animation-play");
-    var prev = root.querySelector(".course-animation-prev");
-    var next = root.querySelector(".course-animation-next");
-    var slider = root.querySelector(".course-animation-slider");
-    var label = root.querySelector(".course-animation-label");
-    var hint = root.querySelector(".course-animation-hint");
-    var sprite = null;
-    var timer = null;
-    var frame = 0;
-
-    function show(k) {
-      frame = Math.max(0, Math.min(n - 1, k));
-      root.dataset.frame = String(frame);
-      slider.value = String(frame);
-      slider.setAttribute("aria-valuetext", labels[frame]);
-      label.textContent = labels[frame];
-      if (sprite) {
-        var y = n > 1 ? (100 * frame) / (n - 1) : 0;
-        sprite.style.objectPosition = "0 " + y + "%";
-      }
-    }
-    function pause() {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      root.removeAttribute("data-playing");
-      play.setAttribute("aria-label", "Play");
-      play.title = "Play";
-      label.setAttribute("aria-live", "polite");
-    }
-    function schedule() {
-      // Reduced motion: play only on a press, and at most one frame a second.
-      var slow = reducedMotion() ? Math.max(interval, 1000) : interval;
-      timer = setTimeout(tick, slow);
-    }
-    function tick() {
-      timer = null;
-      if (!root.isConnected || frame >= n - 1) { pause(); return; }
-      show(frame + 1);
-      if (frame >= n - 1) pause(); else schedule();
-    }
-    function start() {
-      root.setAttribute("data-playing", "");
-      play.setAttribute("aria-label", "Pause");
-      play.title = "Pause";
-      label.setAttribute("aria-live", "off");  // no announcement per frame
-      // The press shows at once: the next frame, or the first one again.
-      if (frame >= n - 1) { show(0); schedule(); } else tick();
-    }
-    play.addEventListener("click", function () {
-      if (root.hasAttribute("data-playing")) pause(); else start();
-    });
-    prev.addEventListener("click", function () { pause(); show(frame - 1); });
-    next.addEventListener("click", function () { pause(); show(frame + 1); });
-    slider.addEventListener("input", function () {
-      pause();
-      show(Number(slider.value));
-    });
-
-    function claim(img) {
-      // Its size, or before it loads the size its attributes give, if any.
-      var w = img.naturalWidth || Number(img.getAttribute("width"));
-      var h = img.naturalHeight || Number(img.getAttribute("height"));
-      if (sprite || w !== width || h !== height * n) return false;
-      sprite = img;
-      img.setAttribute("data-course-animation", root.id);
-      var alt = img.getAttribute("alt");
-      if (!alt || alt === img.getAttribute("src")) img.alt = root.dataset.alt;
-      var s = img.style;
-      s.display = "block";
-      s.boxSizing = "content-box";  // the frame's aspect ratio is the content's
-      s.padding = "0";
-      s.width = width + "px";
-      s.maxWidth = "100%";
-      s.height = "auto";
-      s.aspectRatio = width + " / " + height;
-      s.objectFit = "cover";
-      controls.hidden = false;
-      if (hint) hint.hidden = true;
-      show(frame);
-      return true;
-    }
-    var tries = 0;
-    var watched = [];
-    function find() {
-      candidates(root).forEach(function (img) {
-        if (img.hasAttribute("data-course-animation") || watched.indexOf(img) >= 0) {
-          return;
-        }
-        watched.push(img);
-        // A lazy image loads once it nears the viewport: claim it then.
-        claim(img);
-        img.addEventListener("load", function () { claim(img); });
-      });
-      // Notebook front ends may attach the image output after the player's.
-      if (!sprite && ++tries < 20) setTimeout(find, 100 * tries);
-    }
-    show(0);
-    find();
-  }
-  var here = document.currentScript && document.currentScript.parentElement;
-  if (here && here.classList.contains("course-animation")) init(here);
-  document.querySelectorAll(".course-animation").forEach(init);
-})();
-"""
+PLAYER_CSS = resources.files(__package__).joinpath("player.css").read_text()
+PLAYER_JS = resources.files(__package__).joinpath("player.js").read_text()
 
 _ICONS = {
     "prev": '<path d="M3 2.5h2v11H3zM13 2.5v11L6 8z"/>',

@@ -11,6 +11,7 @@ import gzip
 import json
 import re
 from html import unescape
+from importlib import resources
 from io import BytesIO
 
 import matplotlib as mpl
@@ -242,6 +243,15 @@ def test_the_player_loads_nothing_from_elsewhere_and_no_icon_font(animate):
     assert "<img" not in html  # the frames are the separate sprite output
     assert "base64" not in html
     assert html.count("<svg") == 4  # inline icons: previous, play, pause, next
+
+
+def test_the_players_style_and_script_are_files_of_the_package(animate):
+    files = resources.files("relu_course")
+    style = files.joinpath("player.css").read_text()
+    script = files.joinpath("player.js").read_text()
+    html = rc.embed(animate()).html
+    assert style.strip() in html  # inlined: the page loads nothing else
+    assert script.strip() in html
 
 
 def test_the_player_never_starts_by_itself_and_minds_reduced_motion(animate):
