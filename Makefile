@@ -68,10 +68,15 @@ test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of 
 	@echo "== side by side: unit tests, the lessons (make nbval), the site in a browser (make browser)"
 	@$(MAKE) --no-print-directory -j3 --output-sync=target unit nbval browser
 
-unit: $(STAMP)  ## unit tests and doctests of relu_course, with branch coverage
-	@echo "== unit tests and doctests of relu_course, with branch coverage"
-	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser --cov --cov-report=term-missing \
+unit: $(STAMP)  ## unit tests and doctests, with branch coverage of relu_course (>= 90 %) and of the generator
+	@echo "== unit tests and doctests, with branch coverage"
+	$(BIN)/python -m pytest relu_course tests --ignore=tests/browser \
+	    --cov=relu_course --cov=coursegen --cov-report= --cov-fail-under=0 \
 	    -n auto --dist loadfile
+	@echo "-- coverage of relu_course, the package the lessons import (at least 90 %)"
+	$(BIN)/python -m coverage report --include='relu_course/*'
+	@echo "-- coverage of the generator, in-process only (its book builds run in subprocesses)"
+	$(BIN)/python -m coverage report --include='coursegen/*' --fail-under=0
 
 browser: $(STAMP) $(NODE_BOOK)  ## the book built with the expected outputs, then the site in a real browser
 	@echo "== the book, built for the browser tests (with the lessons' expected outputs)"
