@@ -17,6 +17,7 @@ The Makefile only provisions the environments (venv, node, browser) and calls th
 from __future__ import annotations
 
 import argparse
+import importlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -48,11 +49,7 @@ def book(argv: list[str]) -> int:
     status = execute.main([str(CACHE), *jobs, *outputs])
     if status or args.edition != "public":
         return status or editions.main(["--edition", args.edition])
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    flags = ["--builder", "html", "-W", "-n", "--keep-going"]
-    status = subprocess.run(
-        [str(jupyter_book), "build", ".", *flags], cwd=ROOT
-    ).returncode
+    status = subprocess.run(editions.jupyter_book(ROOT), cwd=ROOT).returncode
     if status == 0:
         print(f"The course is built: open file://{ROOT}/_build/html/index.html")
     return status
@@ -60,8 +57,7 @@ def book(argv: list[str]) -> int:
 
 def _module_main(name: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
-        module = __import__(f"coursegen.{name}", fromlist=["main"])
-        return module.main(argv)
+        return importlib.import_module(f"coursegen.{name}").main(argv)
 
     return run
 

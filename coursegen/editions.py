@@ -26,10 +26,21 @@ from typing import Any
 
 import yaml
 
-from coursegen import execute
+from coursegen import course, execute
 from coursegen.course import EDITIONS, ROOT, toc_lessons
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
+
+
+# Every build of the book: warnings are errors (-W, -n: broken references too), and
+# all of them are reported before it stops (--keep-going).
+STRICT = ("--builder", "html", "-W", "-n", "--keep-going")
+
+
+def jupyter_book(root: Path, *options: str) -> list[str]:
+    """The command that builds the book at root, as every edition is built."""
+    executable = str(Path(sys.executable).with_name("jupyter-book"))
+    return [executable, "build", str(root), *options, *STRICT]
 
 
 class EditionError(ValueError):
@@ -59,10 +70,10 @@ def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
             "welcome, edition"
         )
     shows = spec.get("edition", "public")
-    if shows not in EDITIONS:
-        raise EditionError(
-            f"{path}: edition must be one of {list(EDITIONS)}, got {shows!r}"
-        )
+    try:
+        course.edition(shows)
+    except ValueError as error:
+        raise EditionError(f"{path}: {error}") from None
     title = spec.get("title")
     if not isinstance(title, str) or not title.strip():
         raise EditionError(f"{path}: title must be a non-empty string")
@@ -123,8 +134,10 @@ def edition_config(
 
     prefix is the edition's folder in the published site (``make site``).
     """
-    if edition not in EDITIONS:
-        raise EditionError(f"edition must be one of {list(EDITIONS)}, got {edition!r}")
+    try:
+        course.edition(edition)
+    except ValueError as error:
+        raise EditionError(str(error)) from None
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["execute"]["cache"] = str(root / CACHE.relative_to(ROOT))
     sphinx = config["sphinx"]
@@ -149,22 +162,8 @@ def build(out: Path, config: dict, toc: dict | None, root: Path = ROOT) -> Path:
     if toc is not None:
         toc_path = out / "_toc.yml"
         toc_path.write_text(yaml.safe_dump(toc, sort_keys=False))
-    command = [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(root),
-        "--config",
-        str(out / "_config.yml"),
-        "--toc",
-        str(toc_path),
-        "--path-output",
-        str(out),
-        "--builder",
-        "html",
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
+    options = ["--config", str(out / "_config.yml"), "--toc", str(toc_path)]
+    command = jupyter_book(root, *options, "--path-output", str(out))
     subprocess.run(command, check=True)
     # Jupyter Book writes <out>/_build/html; publish it as <out>/html.
     html = out / "html"

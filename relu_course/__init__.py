@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         activation_slopes,
         dead_mask,
         dying_experiment,
+        nudge,
     )
     from relu_course.regressor import (
         History,
@@ -129,6 +130,7 @@ _MODULE_OF = {
     "dead_mask": "dying",
     "dying_experiment": "dying",
     "DyingRun": "dying",
+    "nudge": "dying",
     # relu_course.animation
     "Player": "animation",
     "embed": "animation",
@@ -166,6 +168,7 @@ __all__ = [
     "measure_grad_at_zero",
     "monte_carlo_subgradient",
     "noisy_quadratic_data",
+    "nudge",
     "positive_part",
     "predict",
     "prelu",

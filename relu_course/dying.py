@@ -28,7 +28,7 @@ from relu_course.regressor import (
     train,
 )
 
-__all__ = ["DyingRun", "activation_slopes", "dead_mask", "dying_experiment"]
+__all__ = ["DyingRun", "activation_slopes", "dead_mask", "dying_experiment", "nudge"]
 
 
 @dataclass(frozen=True)
@@ -181,3 +181,27 @@ def dying_experiment(
             dead = next(dead_at_end)
             runs.append(DyingRun(seed, start, dead, history.final.loss, model))
     return runs
+
+
+def nudge(model: torch.nn.Module, seed: int, steps: int = 1) -> torch.nn.Module:
+    """Move each parameter `steps` float32 numbers up or down, at random; in place.
+
+    The rounding probe of "Dying ReLU": a run whose outcome changes under it is
+    decided by rounding, which another CPU does differently.
+
+    >>> layer = torch.nn.Linear(1, 1)
+    >>> before = layer.weight.detach().view(torch.int32).item()  # its float32 bits
+    >>> after = nudge(layer, seed=0, steps=2).weight.detach().view(torch.int32).item()
+    >>> abs(after - before)  # two float32 numbers away
+    2
+    """
+    if not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            up = torch.rand(p.shape, generator=generator) < 0.5
+            toward = torch.where(up, torch.inf, -torch.inf)
+            for _ in range(steps):
+                p.copy_(torch.nextafter(p, toward))
+    return model

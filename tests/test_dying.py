@@ -205,3 +205,33 @@ def test_a_diverging_run_is_kept_beside_the_others_when_batched():
 def test_an_experiment_over_no_seeds_has_no_runs():
     x, y = rc.cubic_data(10)
     assert rc.dying_experiment(x, y, [], epochs=1) == []
+
+
+def _bits(model: torch.nn.Module) -> torch.Tensor:
+    return torch.cat(
+        [p.detach().flatten().view(torch.int32) for p in model.parameters()]
+    )
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3])
+def test_nudge_moves_every_parameter_exactly_steps_float32_numbers(steps):
+    rc.set_seed(0)
+    model = rc.Regressor(7)
+    before = _bits(model)
+    moved = (_bits(rc.nudge(model, seed=5, steps=steps)) - before).abs()
+    assert torch.all(moved == steps)
+
+
+def test_nudge_with_the_same_seed_moves_the_same_way_another_seed_not():
+    first, second, third = rc.Regressor(7), rc.Regressor(7), rc.Regressor(7)
+    second.load_state_dict(first.state_dict())
+    third.load_state_dict(first.state_dict())
+    same = _bits(rc.nudge(first, seed=3)), _bits(rc.nudge(second, seed=3))
+    assert torch.equal(*same)
+    assert not torch.equal(same[0], _bits(rc.nudge(third, seed=4)))
+
+
+@pytest.mark.parametrize("steps", [-1, 1.5, "2"])
+def test_nudge_refuses_steps_that_are_not_a_count(steps):
+    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+        rc.nudge(rc.Regressor(2), seed=0, steps=steps)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -145,8 +144,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     lessons = course.toc_lessons(root)
     cache = root / "_build" / ".jupyter_cache"
     assert execute_lessons.run(lessons, cache, jobs=2) == 0
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(root), "-W", "-n", "--keep-going"]
+    command = edition.jupyter_book(root)  # as make book builds it
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # myst-nb found every pre-executed lesson in the cache and executed none.

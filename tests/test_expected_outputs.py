@@ -18,6 +18,8 @@ import jupytext
 import nbformat
 import pytest
 
+from coursegen import course
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.md"))
 EXPECTED = sorted((ROOT / "tests" / "expected").glob("*.ipynb"))
@@ -112,7 +114,7 @@ def _run_nbval_on(
         text=True,
         timeout=300,
         check=False,
-        env=os.environ | {"OMP_NUM_THREADS": "1"},  # as tools/execution.env under make
+        env=os.environ | course.execution_env(),  # as under make
     )
     return done.stdout + done.stderr
 
@@ -229,8 +231,7 @@ def test_a_kernel_set_reaches_the_kernels_nbval_starts(
 def test_the_execution_environment_pins_threads_only():
     """Lessons run with what is valid on every CPU: no kernel or ISA pin, which
     would make one machine agree with itself (and warn on any other)."""
-    lines = (ROOT / "tools" / "execution.env").read_text().splitlines()
-    names = {line.partition("=")[0] for line in lines if line and line[0] != "#"}
+    names = set(course.execution_env())
     assert names <= {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
+
+from coursegen import course
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.md"))
@@ -32,20 +33,6 @@ IN_THIS_LESSON = re.compile(
     r"^:::\{admonition\} In this lesson\n:class: tip\n(?P<body>.*?)^:::$",
     re.M | re.S,
 )
-
-
-def toc_files(entries: object) -> set[str]:
-    """Every `file:` in _toc.yml, at any depth."""
-    found = set()
-    if isinstance(entries, dict):
-        if "file" in entries:
-            found.add(entries["file"])
-        for value in entries.values():
-            found |= toc_files(value)
-    elif isinstance(entries, list):
-        for value in entries:
-            found |= toc_files(value)
-    return found
 
 
 @cache
@@ -99,8 +86,8 @@ def test_there_are_lessons_to_check():
 
 @lessons
 def test_lesson_is_listed_in_the_table_of_contents(lesson):
-    listed = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-    assert f"lessons/{lesson.stem}" in listed, (
+    listed = {path.stem for path in course.toc_lessons()}
+    assert lesson.stem in listed, (
         f"_toc.yml does not list lessons/{lesson.stem}; add '- file: "
         f"lessons/{lesson.stem}' to a part"
     )

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CLASS = "article-check"
 LABEL = "Checking the article"
+START, END = "article-check-start", "article-check-end"  # the markers' names
 
 
 class article_check(nodes.General, nodes.Element):
@@ -137,7 +138,7 @@ def setup(app: Sphinx) -> dict:
         text=(visit_other, visit_other),
     )
     app.add_node(article_check_end)
-    app.add_directive("article-check-start", ArticleCheckStart)
-    app.add_directive("article-check-end", ArticleCheckEnd)
+    app.add_directive(START, ArticleCheckStart)
+    app.add_directive(END, ArticleCheckEnd)
     app.add_transform(GatherArticleChecks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

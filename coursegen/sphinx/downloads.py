@@ -28,6 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 
 from coursegen.course import edition
+from coursegen.sphinx import article_check
 
 FOLDER = "notebooks"
 OPENER = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}")
@@ -36,10 +37,10 @@ SETUP_TAG = "course-setup"
 # A "Checking the article" block (article_check) in a downloaded lesson:
 # its markers become Markdown that JupyterLab and Colab render.
 ARTICLE_CHECK = {
-    "article-check-start": (
-        "***\n\n**Checking the article: {title}** (to the next rule)"
+    article_check.START: (
+        f"***\n\n**{article_check.LABEL}: {{title}}** (to the next rule)"
     ),
-    "article-check-end": "***",
+    article_check.END: "***",
 }
 
 
