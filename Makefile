@@ -5,12 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-# Figures vanish from the book when a non-inline backend is forced: with
-# MPLBACKEND=Agg, plt.show() draws nothing into the notebook.
-unexport MPLBACKEND
-# Lessons execute with one thread, for speed (why: tools/execution.env).
-include tools/execution.env
-export $(shell sed -n 's/^\([A-Z_]*\)=.*/\1/p' tools/execution.env)
+# How lessons execute (tools/execution.env, no MPLBACKEND) is set by coursegen
+# and tests/conftest.py, not here: one owner, coursegen.course.pin_execution_env.
 
 LAB    := $(VENV)/.lab-$(shell cat requirements-lab.lock | cksum | cut -d' ' -f1)
 # The site's node tools, from tools/site/package-lock.json: KaTeX renders the

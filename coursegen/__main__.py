@@ -1,7 +1,7 @@
 """The course generator's one command line: `python -m coursegen COMMAND [ARGS]`.
 
-    python -m coursegen book [--edition student|teacher | --class FILE]
-                             [--jobs N] [--outputs-from DIR]       # make book
+    python -m coursegen book [--edition student|teacher | --class FILE
+                              | --outputs-from DIR] [--jobs N]     # make book
     python -m coursegen expected [LESSON ...]                      # make expected
     python -m coursegen site                                       # make site
     python -m coursegen lesson SLUG [--title TITLE]                # make lesson
@@ -23,9 +23,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from coursegen.course import ROOT
-
-CACHE = ROOT / "_build" / ".jupyter_cache"
+from coursegen.course import CACHE, ROOT, pin_execution_env, toc_lessons
 
 
 def book(argv: list[str]) -> int:
@@ -36,17 +34,30 @@ def book(argv: list[str]) -> int:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--edition", default="public", choices=editions.EDITIONS)
     which.add_argument("--class", dest="class_file", type=Path, metavar="FILE")
-    parser.add_argument("--jobs", type=int, help="lessons at a time (default: cores)")
-    parser.add_argument(
-        "--outputs-from", type=Path, metavar="DIR", help="see `execute --help`"
+    which.add_argument(
+        "--outputs-from",
+        type=Path,
+        metavar="DIR",
+        help="the public edition with the outputs of DIR/NAME.ipynb, running "
+        "nothing, into _build/expected (what make test's browser tests open)",
     )
+    execute.jobs_argument(parser)
     args = parser.parse_args(argv)
-    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    try:
+        if args.outputs_from:
+            html = editions.build_from_outputs(args.outputs_from)
+            print(f"Built with the outputs of {args.outputs_from}: {html}")
+            return 0
+    except editions.EditionError as error:
+        parser.error(str(error))
+    except subprocess.CalledProcessError as error:
+        return error.returncode
     cache_key.main([str(CACHE)])
     if args.class_file:
-        return editions.main(["--class", str(args.class_file), *jobs])
-    outputs = ["--outputs-from", str(args.outputs_from)] if args.outputs_from else []
-    status = execute.main([str(CACHE), *jobs, *outputs])
+        return editions.main(
+            ["--class", str(args.class_file), "--jobs", str(args.jobs)]
+        )
+    status = execute.run(toc_lessons(), execute.Cache(CACHE), args.jobs)
     if status or args.edition != "public":
         return status or editions.main(["--edition", args.edition])
     status = subprocess.run(editions.jupyter_book(ROOT), cwd=ROOT).returncode
@@ -82,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
+    pin_execution_env()  # every kernel and build below inherits it
     if command not in COMMANDS:
         print(
             f"python -m coursegen: unknown command {command!r}; "

@@ -47,6 +47,14 @@ def code_key(root: Path = ROOT, on: str | None = None) -> str:
     return digest.hexdigest()
 
 
+def outputs_key(folder: Path) -> str:
+    """A hash of the executed notebooks in folder (a build with their outputs)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.ipynb")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def ensure_fresh(cache: Path, key: str) -> bool:
     """Empty cache unless it was filled under key; True if it was emptied.
 

@@ -18,6 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTION_ENV = Path("tools") / "execution.env"  # relative to the course's root
+# myst-nb's execution cache, shared by every edition of `make book`.
+CACHE = ROOT / "_build" / ".jupyter_cache"
 
 
 def toc_lessons(root: Path = ROOT) -> list[Path]:
@@ -50,9 +52,16 @@ def execution_env(root: Path = ROOT) -> dict[str, str]:
 
 
 def pin_execution_env(root: Path = ROOT) -> None:
-    """Set the variables of tools/execution.env that the environment lacks."""
+    """Set how lesson kernels run: tools/execution.env where unset, no MPLBACKEND.
+
+    Every command of `python -m coursegen` and every test session calls it; the
+    kernels they start inherit it.
+    """
     for name, value in execution_env(root).items():
         os.environ.setdefault(name, value)
+    # A forced backend (MPLBACKEND=Agg, as on many CI machines) replaces the
+    # notebook's inline one: plt.show() then draws nothing into the lesson.
+    os.environ.pop("MPLBACKEND", None)
 
 
 def cell_timeout(root: Path = ROOT) -> int:

@@ -17,20 +17,19 @@ The Makefile calls this: `make book EDITION=student`, `make book CLASS=...`,
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from coursegen import course, execute
-from coursegen.course import EDITIONS, ROOT, toc_lessons
-
-CACHE = ROOT / "_build" / ".jupyter_cache"
-
+from coursegen import cache_key, course, execute
+from coursegen.course import CACHE, EDITIONS, ROOT, toc_lessons
 
 # Every build of the book: warnings are errors (-W, -n: broken references too), and
 # all of them are reported before it stops (--keep-going).
@@ -178,12 +177,44 @@ def build_edition(edition: str, root: Path = ROOT) -> Path:
     return build(root / "_build" / edition, config, None, root)
 
 
+def site_under_test(root: Path = ROOT, env: Mapping[str, str] = os.environ) -> Path:
+    """The site the browser tests open: COURSE_SITE, else build_from_outputs's."""
+    return Path(env.get("COURSE_SITE") or root / "_build" / "expected" / "html")
+
+
+def build_from_outputs(folder: Path, root: Path = ROOT) -> Path:
+    """Build the public edition with the outputs of folder/NAME.ipynb, running nothing.
+
+    Into _build/expected, with an execution cache of its own: the browser tests
+    then see exactly the outputs nbval checked, and the book's cache holds only
+    what executed on this machine. A lesson whose code differs from its
+    notebook's is an error that names it.
+    """
+    if not folder.is_dir():
+        raise EditionError(
+            f"--outputs-from: expected a folder of notebooks, got {folder}"
+        )
+    out = site_under_test(root, env={}).parent
+    cache = out / ".jupyter_cache"
+    cache_key.ensure_fresh(cache, cache_key.outputs_key(folder))
+    stale = execute.Cache(cache).take_outputs(toc_lessons(root), folder)
+    if stale:
+        names = " ".join(path.stem for path in stale)
+        raise EditionError(
+            f"the code of {names} differs from its notebook in {folder}: "
+            f'run `make expected LESSONS="{names}"`'
+        )
+    config = edition_config("public", "", root)
+    config["execute"]["cache"] = str(cache)
+    return build(out, config, None, root)
+
+
 def build_class(path: Path, root: Path = ROOT, jobs: int = execute.CORES) -> Path:
     """Build a class edition into _build/classes/<file name>/html."""
     spec = read_class(path, root)
     # Only the class's lessons, side by side (make book runs every lesson otherwise).
     chosen = [root / "lessons" / f"{name}.md" for name in spec["lessons"]]
-    if execute.run(chosen, root / CACHE.relative_to(ROOT), jobs) != 0:
+    if execute.run(chosen, execute.Cache(root / CACHE.relative_to(ROOT)), jobs) != 0:
         raise EditionError("a lesson of the class failed to execute (see above)")
     prefix = f"classes/{path.stem}/"
     config = edition_config(spec["edition"], prefix, root, spec["title"], class_=True)
@@ -226,15 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument(
         "--site", action="store_true", help="assemble the built editions in _build/site"
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=execute.CORES,
-        help="lessons executed at a time (default: the cores)",
-    )
+    execute.jobs_argument(parser)
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs must be >= 1, got {args.jobs}")
     try:
         if args.site:
             site = assemble_site()

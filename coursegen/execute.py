@@ -1,24 +1,23 @@
-"""Execute the lessons side by side into the execution cache, before Sphinx reads them.
+"""The course's one executor: lessons side by side, into the cache or tests/expected.
 
-myst-nb executes a book's notebooks one after another, while Sphinx reads
-them, so a cold build of the course used one of the machine's cores. `make
-book` runs this first: every lesson that is not in the cache runs in its own
-kernel, as many at a time as there are cores (--jobs), and is stored in
-jupyter-cache exactly as myst-nb stores it (the same reader, the same hash of
-the code cells). Sphinx then finds every lesson cached and only renders.
+Every lesson is read by one reader (myst-nb's, so the code is exactly what
+Sphinx looks up in the cache) and executed by one client (`notebook_client`:
+the lesson's folder, the course's cell timeout, a kernel on IPC transport), as
+many at a time as there are cores, longest first. What differs is where the
+executed notebook goes, its destination:
 
-It prints which lessons ran and writes a report of each run (kernel start,
-the imports cell, the other cells, peak memory of the kernel) beside the cache, for
-`make bench`. A lesson that fails stops the build with its name and traceback.
+- `Cache` (`make book`): the lessons missing from the execution cache run and
+  are stored in jupyter-cache exactly as myst-nb stores them, so Sphinx finds
+  every lesson cached and only renders (myst-nb itself would run them one
+  after another, on one core). A report of each run (kernel start, the
+  imports cell, the other cells, the kernel's peak memory) goes beside the
+  cache, for `make bench`.
+- `coursegen.expected.ExpectedOutputs` (`make expected`): the named lessons
+  run and are written to tests/expected/NAME.ipynb.
 
-With --outputs-from DIR, a lesson whose code is exactly that of DIR/NAME.ipynb
-is cached with that notebook's outputs instead of running. `make test` builds
-the book for its browser tests this way from tests/expected, right after nbval
-has run every one of those notebooks and found the same outputs: running every
-lesson a second time would only repeat that.
+A lesson that fails stops the run with its name and traceback.
 
-    python -m coursegen execute _build/.jupyter_cache [--jobs N]
-        [--outputs-from DIR] [LESSON ...]
+    python -m coursegen execute _build/.jupyter_cache [--jobs N] [LESSON ...]
 """
 
 from __future__ import annotations
@@ -28,11 +27,18 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Protocol
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
 
 from coursegen.course import cell_timeout, toc_lessons
+from coursegen.kernels import CourseKernelManager
 
 CORES = len(os.sched_getaffinity(0))  # lessons at a time: kernels are single-threaded
 
@@ -54,30 +60,27 @@ class Run:
         return self.imports + self.other_cells
 
 
-def _peak_mb(pid: int) -> float:
-    """Peak resident memory of a process, from /proc (0 where there is none)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def read_lesson(path: Path) -> NotebookNode:
+    """The lesson at path as a notebook, read as myst-nb reads it for the book."""
+    from myst_nb.core.read import myst_nb_reader_plugin
+
+    nb: NotebookNode = myst_nb_reader_plugin(str(path))
+    return nb
 
 
-def notebook_client(nb: object, lesson: Path, **hooks: object) -> object:
+def code_of(nb: NotebookNode) -> list[str]:
+    """The sources of a notebook's code cells."""
+    return [cell["source"] for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def notebook_client(nb: NotebookNode, lesson: Path, **hooks: Any) -> NotebookClient:
     """The one way the course executes a lesson's notebook, whatever it is for.
 
     In the lesson's folder, with the cell timeout of _config.yml, a kernel on IPC
     transport, no timings in the cells (they would change the cache key and the
     expected outputs), and the kernel stopped at once when the outputs are in (a
-    graceful stop costs ~0.6 s). The book's cache and tests/expected both use it.
+    graceful stop costs ~0.6 s).
     """
-    from nbclient import NotebookClient
-
-    from coursegen.kernels import CourseKernelManager
-
     return NotebookClient(
         nb,
         kernel_manager_class=CourseKernelManager,  # IPC: no port race, no warning
@@ -90,16 +93,35 @@ def notebook_client(nb: object, lesson: Path, **hooks: object) -> object:
     )
 
 
-def execute(path: Path) -> tuple[object, Run]:
-    """Execute one lesson as myst-nb would (in its folder); the notebook and its Run."""
-    from myst_nb.core.read import myst_nb_reader_plugin
+def _kernel_pid(client: NotebookClient) -> int | None:
+    """The process id of the client's kernel (None once it is gone)."""
+    process = getattr(getattr(client.km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def _peak_mb(pid: int | None) -> float:
+    """Peak resident memory of a process, from /proc (0 where there is none)."""
+    if pid is None:
+        return 0.0
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def execute(path: Path) -> tuple[NotebookNode, Run]:
+    """Execute one lesson in its folder; the executed notebook and its Run."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    nb = myst_nb_reader_plugin(str(path))
+    nb = read_lesson(path)
     marks: dict[str, float] = {}
     cells: list[float] = []  # seconds per code cell but the imports cell
 
-    def cell_done(cell: dict, **_: object) -> None:
+    def cell_done(cell: NotebookNode, **_: object) -> None:
         seconds = time.perf_counter() - marks["cell"]
         lines = cell["source"].splitlines()
         if "imports" not in marks and any(
@@ -109,7 +131,7 @@ def execute(path: Path) -> tuple[object, Run]:
         else:
             cells.append(seconds)
         # Read while the kernel lives: VmHWM is its peak so far.
-        marks["peak"] = _peak_mb(client.km.provisioner.process.pid)
+        marks["peak"] = _peak_mb(_kernel_pid(client))
 
     client = notebook_client(
         nb,
@@ -134,15 +156,77 @@ def execute(path: Path) -> tuple[object, Run]:
     return nb, run
 
 
-def code_of(nb: dict) -> list[str]:
-    """The sources of a notebook's code cells."""
-    return [cell["source"] for cell in nb["cells"] if cell["cell_type"] == "code"]
+class Destination(Protocol):
+    """Where executed lessons go: the execution cache or the expected outputs."""
+
+    report: Path | None  # where the runs' report is written (None: nowhere)
+
+    def wanted(self, nb: NotebookNode) -> bool:
+        """True when the lesson (as read) must run."""
+        ...
+
+    def store(self, path: Path, nb: NotebookNode, run: Run) -> str:
+        """Keep the executed lesson; a line saying where it went."""
+        ...
 
 
-def with_outputs_of(nb, executed_path: Path):
+class Cache:
+    """The book's execution cache: jupyter-cache, keyed as myst-nb keys a lesson."""
+
+    def __init__(self, folder: Path) -> None:
+        from jupyter_cache import get_cache
+
+        self.folder = folder
+        self.cache = get_cache(str(folder))
+        self.report: Path | None = folder.with_name(folder.name + ".runs.json")
+
+    def key(self, nb: NotebookNode) -> str:
+        """The key myst-nb looks the lesson up by (a hash of its code)."""
+        key: str = self.cache.create_hashed_notebook(nb)[1]
+        return key
+
+    def wanted(self, nb: NotebookNode) -> bool:
+        try:
+            self.cache.match_cache_notebook(nb)
+        except KeyError:
+            return True
+        return False
+
+    def put(self, path: Path, nb: NotebookNode, key: str, **data: object) -> None:
+        """Store nb as the lesson at path, refused unless its key is still key."""
+        from jupyter_cache.base import CacheBundleIn
+
+        if self.key(nb) != key:
+            raise RuntimeError(f"the outputs given to {path} changed its cache key")
+        bundle = CacheBundleIn(nb, str(path), data=data)
+        self.cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+
+    def store(self, path: Path, nb: NotebookNode, run: Run) -> str:
+        self.put(path, nb, self.key(nb), execution_seconds=run.execution)
+        return (
+            f"  {path.name}: kernel {run.kernel_start:.1f} s, imports "
+            f"{run.imports:.1f} s, rest {run.other_cells:.1f} s, "
+            f"peak {run.peak_mb:.0f} MB"
+        )
+
+    def take_outputs(self, lessons: list[Path], folder: Path) -> list[Path]:
+        """Cache each lesson with the outputs of folder/NAME.ipynb, run nothing.
+
+        Returns the lessons whose code differs from their notebook's (left out).
+        """
+        stale = []
+        for path in lessons:
+            nb = read_lesson(path)
+            key = self.key(nb)
+            if with_outputs_of(nb, folder / f"{path.stem}.ipynb") is None:
+                stale.append(path)
+            else:
+                self.put(path, nb, key, outputs_from=str(folder))
+        return stale
+
+
+def with_outputs_of(nb: NotebookNode, executed_path: Path) -> NotebookNode | None:
     """nb with the outputs of the notebook at executed_path; None unless same code."""
-    import nbformat
-
     if not executed_path.is_file():
         return None
     executed = nbformat.read(executed_path, as_version=4)
@@ -157,54 +241,32 @@ def with_outputs_of(nb, executed_path: Path):
     return nb
 
 
-def run(
-    lessons: list[Path], cache_dir: Path, jobs: int, outputs_from: Path | None = None
-) -> int:
-    """Execute the lessons missing from the cache, jobs at a time; 1 if one failed.
+def _longest_first(report: Path | None) -> Callable[[Path], float]:
+    """Sort key: a lesson's seconds in the last report, else its file size.
 
-    A lesson with the same code as outputs_from/NAME.ipynb takes its outputs.
+    Longest first, so that the cores finish together.
     """
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-    from myst_nb.core.read import myst_nb_reader_plugin
+    last = json.loads(report.read_text()) if report and report.is_file() else {}
 
-    cache = get_cache(str(cache_dir))
-    report_file = cache_dir.with_name(cache_dir.name + ".runs.json")
-    last = json.loads(report_file.read_text()) if report_file.is_file() else {}
-
-    def expected(path: Path) -> float:
+    def seconds(path: Path) -> float:
         run = last.get("lessons", {}).get(path.stem)
         return Run(**run).execution if run else path.stat().st_size
 
-    def store(nb, path: Path, **data: object) -> None:
-        if cache.create_hashed_notebook(nb)[1] != keys[path]:
-            raise RuntimeError(f"the outputs given to {path} changed its cache key")
-        cache.cache_notebook_bundle(
-            CacheBundleIn(nb, str(path), data=data),
-            check_validity=False,
-            overwrite=True,
-        )
+    return seconds
 
-    # Longest first (times of the last runs, else file size), so the cores finish
-    # together; a lesson starts as soon as it is found missing from the cache, its
-    # kernel starting while the other lessons are checked.
-    keys: dict[Path, str] = {}
-    futures = {}
+
+def run(lessons: list[Path], destination: Destination, jobs: int) -> int:
+    """Execute the lessons the destination wants, jobs at a time; 1 if one failed."""
+    futures: dict[Future[tuple[NotebookNode, Run]], Path] = {}
     start = time.perf_counter()
     pool = ProcessPoolExecutor(max_workers=jobs)  # no process until a submit
     try:
-        for path in sorted(lessons, key=expected, reverse=True):
-            nb = myst_nb_reader_plugin(str(path))  # as myst-nb reads it: same key
-            try:
-                cache.match_cache_notebook(nb)
-                continue
-            except KeyError:
-                keys[path] = cache.create_hashed_notebook(nb)[1]
-            done = outputs_from / f"{path.stem}.ipynb" if outputs_from else None
-            if done and with_outputs_of(nb, done) is not None:
-                store(nb, path, outputs_from=str(outputs_from))
-                print(f"  {path.name}: the outputs of {done}")
-            else:
+        # A lesson starts as soon as it is found wanted, its kernel starting while
+        # the other lessons are read.
+        for path in sorted(
+            lessons, key=_longest_first(destination.report), reverse=True
+        ):
+            if destination.wanted(read_lesson(path)):
                 futures[pool.submit(execute, path)] = path
         if not futures:
             print(f"execute lessons: all {len(lessons)} in the cache")
@@ -214,27 +276,13 @@ def run(
             f"execute lessons: {len(futures)} of {len(lessons)} to run, "
             f"{jobs} at a time"
         )
-        runs: dict[str, dict] = {}
-        failed = []
-        for future in as_completed(futures):
-            path = futures[future]
-            nb, run = future.result()
-            runs[run.lesson] = asdict(run)
-            if run.error:
-                failed.append(path.name)
-                print(f"FAILED lesson {path}\n{run.error}", file=sys.stderr)
-                continue
-            store(nb, path, execution_seconds=run.execution)
-            print(
-                f"  {path.name}: kernel {run.kernel_start:.1f} s, imports "
-                f"{run.imports:.1f} s, rest {run.other_cells:.1f} s, "
-                f"peak {run.peak_mb:.0f} MB"
-            )
+        runs, failed = _collect(futures, destination)
     finally:
         pool.shutdown()
     wall = time.perf_counter() - start
-    report = {"jobs": jobs, "wall": wall, "lessons": runs}
-    report_file.write_text(json.dumps(report, indent=1) + "\n")
+    if destination.report:
+        report = {"jobs": jobs, "wall": wall, "lessons": runs}
+        destination.report.write_text(json.dumps(report, indent=1) + "\n")
     print(f"execute lessons: {len(futures) - len(failed)} ran in {wall:.1f} s")
     if failed:
         print(f"execute lessons: failed: {', '.join(failed)}", file=sys.stderr)
@@ -242,27 +290,62 @@ def run(
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cache", type=Path, help="the jupyter-cache folder")
-    parser.add_argument("lessons", nargs="*", type=Path, help="default: _toc.yml's")
-    parser.add_argument("--jobs", type=int, default=CORES, help="default: the cores")
-    parser.add_argument(
-        "--outputs-from",
-        type=Path,
-        metavar="DIR",
-        help="take a lesson's outputs from DIR/NAME.ipynb when its code is the same",
-    )
-    args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs must be >= 1, got {args.jobs}")
-    lessons = [p.resolve() for p in args.lessons] or toc_lessons()
+def _collect(
+    futures: dict[Future[tuple[NotebookNode, Run]], Path], destination: Destination
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Store each lesson as it finishes; the runs by lesson and the failed lessons."""
+    runs: dict[str, dict[str, Any]] = {}
+    failed = []
+    for future in as_completed(futures):
+        path = futures[future]
+        nb, run = future.result()
+        runs[run.lesson] = asdict(run)
+        if run.error:
+            failed.append(path.name)
+            print(f"FAILED lesson {path}\n{run.error}", file=sys.stderr)
+        else:
+            print(destination.store(path, nb, run), flush=True)
+    return runs, failed
+
+
+def lessons_argument(parser: argparse.ArgumentParser, given: list[Path]) -> list[Path]:
+    """The lessons named on a command line (default: _toc.yml's); errors name them."""
+    lessons = [p.resolve() for p in given] or toc_lessons()
     missing = [str(p) for p in lessons if not p.is_file()]
     if missing:
         parser.error(f"no such lesson: {', '.join(missing)}")
-    if args.outputs_from and not args.outputs_from.is_dir():
-        parser.error(f"--outputs-from: no folder {args.outputs_from}")
-    return run(lessons, args.cache, args.jobs, args.outputs_from)
+    return lessons
+
+
+def _at_least_one(text: str) -> int:
+    """A --jobs value: a whole number, 1 or more."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return jobs
+
+
+def jobs_argument(parser: argparse.ArgumentParser) -> None:
+    """The --jobs option of every command that executes lessons."""
+    parser.add_argument(
+        "--jobs",
+        type=_at_least_one,
+        default=CORES,
+        help="lessons executed at a time (default: the cores)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("cache", type=Path, help="the jupyter-cache folder")
+    parser.add_argument("lessons", nargs="*", type=Path, help="default: _toc.yml's")
+    jobs_argument(parser)
+    args = parser.parse_args(argv)
+    lessons = lessons_argument(parser, args.lessons)
+    return run(lessons, Cache(args.cache), args.jobs)
 
 
 if __name__ == "__main__":

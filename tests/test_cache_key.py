@@ -114,12 +114,29 @@ def test_a_cache_without_a_key_is_emptied(repo):
 def test_every_book_build_checks_the_key_before_it_executes(monkeypatch):
     calls = []
     monkeypatch.setattr(cache_key, "main", lambda argv: calls.append("key") or 0)
-    monkeypatch.setattr(execute, "main", lambda argv: calls.append("execute") or 1)
+    monkeypatch.setattr(
+        execute, "run", lambda lessons, to, jobs: calls.append("execute") or 1
+    )
     monkeypatch.setattr(editions, "main", lambda argv: calls.append("edition") or 0)
     assert cli.main(["book"]) == 1  # a failing execution stops the build
     assert cli.main(["book", "--edition", "student"]) == 1
     assert cli.main(["book", "--class", "classes/example.yml"]) == 0
     assert calls == ["key", "execute", "key", "execute", "key", "edition"]
+
+
+def test_a_changed_expected_notebook_changes_the_key_of_the_build_with_its_outputs(
+    tmp_path,
+):
+    (tmp_path / "one.ipynb").write_text("{}")
+    before = cache_key.outputs_key(tmp_path)
+    assert cache_key.outputs_key(tmp_path) == before
+    (tmp_path / "one.ipynb").write_text('{"changed": 1}')
+    assert cache_key.outputs_key(tmp_path) != before
+    (tmp_path / "two.ipynb").write_text("{}")
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    after = cache_key.outputs_key(tmp_path)
+    (tmp_path / "notes.txt").write_text("still not a notebook")
+    assert cache_key.outputs_key(tmp_path) == after
 
 
 def test_the_key_reads_this_machines_python_and_kernel():

@@ -41,10 +41,15 @@ def test_both_destinations_execute_with_one_client_set_from_config_yml(monkeypat
     assert client.kernel_manager_class is kernels.CourseKernelManager
     assert client.resources["metadata"]["path"] == str(lesson.parent)
     assert client.record_timing is False  # timings would change cache and expected
-    # make expected executes through the same client as the book's cache
+    # make expected executes through the same executor as the book's cache
     used = []
-    monkeypatch.setattr(expected, "notebook_client", lambda nb, path: used.append(path))
-    with pytest.raises(AttributeError):  # the stand-in returns no client to run
+
+    def fake_execute(path):
+        used.append(path)
+        return nbformat.v4.new_notebook(), execute.Run(path.stem, 0, 0, 0, 0, "Boom")
+
+    monkeypatch.setattr(execute, "execute", fake_execute)
+    with pytest.raises(expected.LessonFailed, match=r"what-is-relu\.md failed:\nBoom"):
         expected.generate(lesson)
     assert used == [lesson]
 

@@ -22,8 +22,9 @@ import jupytext
 import nbformat
 import pytest
 import yaml
+from jupyter_cache import get_cache
 
-from coursegen import course, new_lesson
+from coursegen import course, expected, new_lesson
 from coursegen import editions as edition
 from coursegen import execute as execute_lessons
 from coursegen.sphinx import downloads
@@ -143,7 +144,9 @@ def built(tmp_path_factory) -> dict[str, Path]:
     # As `make book`: the lessons execute side by side first, then Sphinx renders.
     lessons = course.toc_lessons(root)
     cache = root / "_build" / ".jupyter_cache"
-    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert execute_lessons.run(lessons, execute_lessons.Cache(cache), jobs=2) == 0
+    # As `make expected`: the same executor writes tests/expected/NAME.ipynb.
+    assert execute_lessons.run(lessons, expected.ExpectedOutputs(), jobs=2) == 0
     command = edition.jupyter_book(root)  # as make book builds it
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -154,11 +157,15 @@ def built(tmp_path_factory) -> dict[str, Path]:
         student = pool.submit(edition.build_edition, "student", root)
         teacher = pool.submit(edition.build_edition, "teacher", root)
         class_ = pool.submit(edition.build_class, root / "classes" / "two.yml", root)
+        outputs = pool.submit(
+            edition.build_from_outputs, root / "tests" / "expected", root
+        )
         html = {
             "public": root / "_build" / "html",
             "student": student.result(),
             "teacher": teacher.result(),
             "class": class_.result(),
+            "outputs": outputs.result(),
         }
     html["site"] = edition.assemble_site(root)
     html["root"] = root
@@ -183,6 +190,33 @@ def test_the_public_site_has_solutions_collapsed_and_no_teacher_notes(built):
     assert "SOLUTION-TEXT-alpha" in page
     assert re.search(r'class="[^"]*solution[^"]*dropdown', page)
     assert "TEACHER-NOTE" not in _text_of(built["public"])
+
+
+def test_the_site_with_expected_outputs_is_built_apart_from_the_books_cache(built):
+    root = built["root"]
+    assert built["outputs"] == edition.site_under_test(root, env={})
+    for name in NAMES:
+        page = (built["outputs"] / "lessons" / f"{name}.html").read_text()
+        assert page == (built["public"] / "lessons" / f"{name}.html").read_text()
+    # Its own cache holds the notebooks' outputs; the book's never saw them.
+    book = get_cache(str(root / "_build" / ".jupyter_cache"))
+    taken = get_cache(str(root / "_build" / "expected" / ".jupyter_cache"))
+    assert {r.data.get("outputs_from") for r in taken.list_cache_records()} == {
+        str(root / "tests" / "expected")
+    }
+    assert all("outputs_from" not in r.data for r in book.list_cache_records())
+
+
+def test_a_lesson_whose_code_left_its_expected_output_is_named(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "one.md").write_text(LESSON.format(name="one", other="one"))
+    toc = {"format": "jb-book", "root": "intro", "chapters": [{"file": "lessons/one"}]}
+    (tmp_path / "_toc.yml").write_text(yaml.safe_dump(toc))
+    (tmp_path / "expected").mkdir()  # no notebook: as good as stale
+    with pytest.raises(edition.EditionError, match='make expected LESSONS="one"'):
+        edition.build_from_outputs(tmp_path / "expected", tmp_path)
+    with pytest.raises(edition.EditionError, match="a folder of notebooks, got"):
+        edition.build_from_outputs(tmp_path / "nowhere", tmp_path)
 
 
 def test_a_lesson_made_from_the_template_builds_without_warnings(built):

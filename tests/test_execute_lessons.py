@@ -1,16 +1,18 @@
-"""coursegen/execute.py: lessons run side by side into myst-nb's cache."""
+"""coursegen/execute.py: one executor, lessons side by side, into either destination."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 from jupyter_cache import get_cache
 from myst_nb.core.read import myst_nb_reader_plugin
 
-from coursegen import course
+from coursegen import course, expected
 from coursegen import execute as execute_lessons
+from coursegen.execute import Cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +65,7 @@ def test_lessons_run_side_by_side_into_the_cache_under_myst_nbs_key(
     lessons, tmp_path, capsys
 ):
     cache = tmp_path / "_build" / ".jupyter_cache"
-    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert execute_lessons.run(lessons, Cache(cache), jobs=2) == 0
     assert _outputs(cache, lessons[0]) == "4.0\n"
     assert _outputs(cache, lessons[1]) == "10\n"
     out = capsys.readouterr().out
@@ -74,7 +76,7 @@ def test_lessons_run_side_by_side_into_the_cache_under_myst_nbs_key(
 
 def test_the_report_says_where_each_lessons_time_went(lessons, tmp_path):
     cache = tmp_path / ".jupyter_cache"
-    assert execute_lessons.run(lessons, cache, jobs=1) == 0
+    assert execute_lessons.run(lessons, Cache(cache), jobs=1) == 0
     report = json.loads((tmp_path / ".jupyter_cache.runs.json").read_text())
     assert report["jobs"] == 1
     assert set(report["lessons"]) == {"one", "two"}
@@ -88,18 +90,18 @@ def test_the_report_says_where_each_lessons_time_went(lessons, tmp_path):
 
 def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys):
     cache = tmp_path / ".jupyter_cache"
-    execute_lessons.run(lessons, cache, jobs=2)
+    execute_lessons.run(lessons, Cache(cache), jobs=2)
     capsys.readouterr()
-    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert execute_lessons.run(lessons, Cache(cache), jobs=2) == 0
     assert capsys.readouterr().out == "execute lessons: all 2 in the cache\n"
 
 
 def test_only_the_edited_lesson_runs_again(lessons, tmp_path, capsys):
     cache = tmp_path / ".jupyter_cache"
-    execute_lessons.run(lessons, cache, jobs=2)
+    execute_lessons.run(lessons, Cache(cache), jobs=2)
     capsys.readouterr()
     lessons[1].write_text(lessons[1].read_text().replace("range(5)", "range(6)"))
-    assert execute_lessons.run(lessons, cache, jobs=2) == 0
+    assert execute_lessons.run(lessons, Cache(cache), jobs=2) == 0
     out = capsys.readouterr().out
     assert "1 of 2 to run" in out
     assert "two.md: kernel" in out
@@ -112,7 +114,7 @@ def test_a_failing_lesson_fails_the_run_with_its_name_and_the_others_are_cached(
 ):
     bad = _lesson(lessons[0].parent, "broken", "1 / 0")
     cache = tmp_path / ".jupyter_cache"
-    assert execute_lessons.run([*lessons, bad], cache, jobs=2) == 1
+    assert execute_lessons.run([*lessons, bad], Cache(cache), jobs=2) == 1
     err = capsys.readouterr().err
     assert f"FAILED lesson {bad}" in err
     assert "ZeroDivisionError" in err
@@ -128,10 +130,19 @@ def test_the_toc_lessons_are_the_books_lessons_in_order():
     assert names[0] == "why-activation"
 
 
-def test_jobs_below_one_is_refused(capsys):
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_jobs_below_one_or_not_a_number_is_refused_naming_the_option(jobs, capsys):
     with pytest.raises(SystemExit):
-        execute_lessons.main(["_build/.jupyter_cache", "--jobs", "0"])
-    assert "--jobs must be >= 1, got 0" in capsys.readouterr().err
+        execute_lessons.main(["_build/.jupyter_cache", "--jobs", jobs])
+    assert f"--jobs: expected a whole number >= 1, got {jobs!r}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_missing_lesson_is_refused_with_its_path(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        execute_lessons.main([str(tmp_path / "cache"), str(tmp_path / "nope.md")])
+    assert f"no such lesson: {tmp_path / 'nope.md'}" in capsys.readouterr().err
 
 
 def _executed_copy(path: Path, folder: Path, stdout: str) -> None:
@@ -149,25 +160,55 @@ def _executed_copy(path: Path, folder: Path, stdout: str) -> None:
     nbformat.write(nb, folder / f"{path.stem}.ipynb")
 
 
-def test_a_lesson_with_the_code_of_its_executed_notebook_takes_its_outputs(
-    lessons, tmp_path, capsys
+def test_the_cache_takes_the_outputs_of_executed_notebooks_with_the_same_code(
+    lessons, tmp_path
 ):
-    expected = tmp_path / "expected"
-    _executed_copy(lessons[0], expected, "outputs from the expected notebook\n")
+    folder = tmp_path / "expected"
+    _executed_copy(lessons[0], folder, "outputs from the expected notebook\n")
     lessons[1].write_text(lessons[1].read_text().replace("range(5)", "range(6)"))
-    _executed_copy(lessons[1], expected, "stale\n")
+    _executed_copy(lessons[1], folder, "stale\n")
     lessons[1].write_text(lessons[1].read_text().replace("range(6)", "range(5)"))
     cache = tmp_path / ".jupyter_cache"
-    assert execute_lessons.run(lessons, cache, jobs=2, outputs_from=expected) == 0
-    out = capsys.readouterr().out
-    assert f"one.md: the outputs of {expected / 'one.ipynb'}" in out
-    assert "one.md: kernel" not in out  # not run ...
+    assert Cache(cache).take_outputs(lessons, folder) == [lessons[1]]  # ran nothing
     assert _outputs(cache, lessons[0]) == "outputs from the expected notebook\n"
-    assert "1 of 2 to run" in out  # ... but "two", whose code differs, is
-    assert _outputs(cache, lessons[1]) == "10\n"
+    with pytest.raises(KeyError):  # "two", whose code differs, is left out
+        _outputs(cache, lessons[1])
 
 
-def test_outputs_from_a_missing_folder_is_refused(capsys):
-    with pytest.raises(SystemExit):
-        execute_lessons.main(["_build/.jupyter_cache", "--outputs-from", "nowhere"])
-    assert "--outputs-from: no folder nowhere" in capsys.readouterr().err
+def test_expected_outputs_are_written_with_stable_ids_and_no_reader_metadata(
+    lessons, tmp_path, capsys
+):
+    (tmp_path / "tests").mkdir()
+    assert execute_lessons.run(lessons, expected.ExpectedOutputs(), jobs=2) == 0
+    written = tmp_path / "tests" / "expected" / "one.ipynb"
+    assert "tests/expected/one.ipynb (" in capsys.readouterr().out
+    nb = nbformat.read(written, as_version=4)
+    assert [cell.id for cell in nb.cells] == [f"cell-{n}" for n in range(len(nb.cells))]
+    assert set(nb.metadata) == {"kernelspec", "language_info", "relu_course"}
+    assert nb.metadata["relu_course"] == {"generated_from": "lessons/one.md"}
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code[0].outputs[0]["text"] == "4.0\n"
+    assert "execution" not in code[0].metadata  # no timestamps: no diffs between runs
+    assert execute_lessons.code_of(nb) == execute_lessons.code_of(
+        execute_lessons.read_lesson(lessons[0])
+    )
+
+
+def test_prints_to_one_stream_are_kept_as_one_output_however_they_arrived():
+    out = nbformat.v4.new_output
+    pieces = [
+        out("stream", name="stdout", text="a\n"),
+        out("stream", name="stdout", text="b\n"),
+        out("stream", name="stderr", text="warning\n"),
+        out("stream", name="stdout", text="c\n"),
+        out("execute_result", data={"text/plain": "1"}, execution_count=1),
+        out("stream", name="stdout", text="d\n"),
+    ]
+    merged = expected.merged_streams(pieces)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", "warning\n"),
+        ("stream", "stdout", "c\n"),
+        ("execute_result", None, None),
+        ("stream", "stdout", "d\n"),
+    ]

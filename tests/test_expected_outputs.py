@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jupytext
 import nbformat
 import pytest
 
 from coursegen import course
+from coursegen.execute import read_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.md"))
@@ -53,7 +53,7 @@ def test_expected_output_was_generated_from_the_current_lesson(lesson):
     expected = ROOT / "tests" / "expected" / f"{lesson.stem}.ipynb"
     if not expected.exists():
         pytest.skip("no expected output (reported by the test above)")
-    current = code_cells(jupytext.read(lesson))
+    current = code_cells(read_lesson(lesson))
     stored = code_cells(nbformat.read(expected, as_version=4))
     changed = [
         number

@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from coursegen import course
+from coursegen.execute import read_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.md"))
@@ -181,3 +182,13 @@ def test_a_solution_checks_its_answer_with_an_assert(lesson):
         f"lessons/{lesson.name}: no solution's code has an `assert`, so a wrong "
         "solution would still build; check one answer in its code cell"
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_jupyterlab_and_the_book_read_the_same_code_cells_from_the_lesson(lesson):
+    # The book (myst-nb's reader, coursegen.execute.read_lesson) executes and caches
+    # what JupyterLab, Binder and Colab users run (jupytext's reader).
+    def cells(nb: nbformat.NotebookNode) -> list[tuple[str, dict]]:
+        return [(c.source, c.metadata) for c in nb.cells if c.cell_type == "code"]
+
+    assert cells(read_lesson(lesson)) == cells(notebook(lesson))

@@ -1,6 +1,8 @@
 """A real Chromium, driven by Playwright, on the built site served with gzip.
 
-The site is `_build/html` (`make book`; `make test` builds it first). The
+The site is the one `make test` builds with the expected outputs
+(`_build/expected/html`, coursegen.editions.build_from_outputs); COURSE_SITE=DIR
+tests another, e.g. `COURSE_SITE=_build/html` after `make book`. The
 browser is Debian's chromium (`make test` installs it when missing); it never
 reaches the network: every request to a host other than 127.0.0.1 is blocked
 and recorded, so a test can fail on it.
@@ -16,15 +18,16 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from coursegen import serve  # the server, and the browser and flags bench-site uses
+from coursegen.editions import site_under_test
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+SITE = site_under_test(ROOT)
 
 
 @pytest.fixture(scope="session")
 def base_url() -> Iterator[str]:
     if not (SITE / "index.html").is_file():
-        pytest.fail("the site is not built: run `make book` (make test does) first")
+        pytest.fail(f"no site in {SITE}: run `make browser` (make test does)")
     server, url = serve.serve_in_thread(SITE)
     yield url
     server.shutdown()

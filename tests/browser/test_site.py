@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-SITE = Path(__file__).resolve().parents[2] / "_build" / "html"
+from coursegen.editions import site_under_test
+
+SITE = site_under_test(Path(__file__).resolve().parents[2])
 PAGES = sorted(  # every page but the index of terms and redirects (index.html)
     str(path.relative_to(SITE))
     for path in SITE.rglob("*.html")
