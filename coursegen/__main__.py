@@ -30,11 +30,11 @@ CACHE = ROOT / "_build" / ".jupyter_cache"
 
 def book(argv: list[str]) -> int:
     """Build the site: the public edition by default, another edition, or a class."""
-    from coursegen import cache_key, editions, execute
+    from coursegen import cache_key, course, editions, execute
 
     parser = argparse.ArgumentParser(prog="python -m coursegen book")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--edition", default="public", choices=editions.EDITIONS)
+    which.add_argument("--edition", default="public", choices=course.EDITIONS)
     which.add_argument("--class", dest="class_file", type=Path, metavar="FILE")
     parser.add_argument("--jobs", type=int, help="lessons at a time (default: cores)")
     parser.add_argument(
@@ -57,7 +57,9 @@ def book(argv: list[str]) -> int:
 
 def _module_main(name: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
-        return importlib.import_module(f"coursegen.{name}").main(argv)
+        module = importlib.import_module(f"coursegen.{name}")
+        main: Callable[[list[str]], int] = module.main
+        return main(argv)
 
     return run
 
