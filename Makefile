@@ -21,7 +21,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
     --nbval-sanitize-with tests/nbval_sanitize.cfg \
     $(if $(LESSONS),$(patsubst %,tests/expected/%.ipynb,$(LESSONS)),tests/expected)
 
-.PHONY: help venv book site bench bench-site test unit nbval browser chromium lint format expected lesson serve lab clean lock
+.PHONY: help venv book site bench bench-site test typecheck unit nbval browser chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -54,15 +54,19 @@ bench-site: $(STAMP) $(NODE_BENCH)  ## Lighthouse, weight, offline check of the 
 	@test -f $(BENCH_SITE)/index.html || { echo "no site in $(BENCH_SITE): run \`make book\` first" >&2; exit 2; }
 	$(BIN)/python -m coursegen bench-site --site $(BENCH_SITE)
 
-test: $(STAMP) $(NODE_BOOK)  ## lint, unit tests, doctests, expected outputs of every lesson, the site in a browser
-	@echo "== lint: ruff check and format"
+test: $(STAMP) $(NODE_BOOK)  ## lint, type check, unit tests, doctests, expected outputs of every lesson, the site in a browser
+	@echo "== lint: ruff check and format, mypy"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory typecheck
 	@# Side by side, each target's output printed whole when it ends: the unit tests,
 	@# the lessons and the browser fill in each other's waits, starts and tails on
 	@# the two cores (see make bench for how long each takes).
 	@echo "== side by side: unit tests, the lessons (make nbval), the site in a browser (make browser)"
 	@$(MAKE) --no-print-directory -j3 --output-sync=target unit nbval browser
+
+typecheck: $(STAMP)  ## type-check relu_course and coursegen strictly (mypy; its settings in pyproject.toml)
+	$(BIN)/mypy
 
 unit: $(STAMP)  ## unit tests and doctests, with branch coverage of relu_course (>= 90 %) and of the generator
 	@echo "== unit tests and doctests, with branch coverage"

@@ -28,11 +28,11 @@ from coursegen.course import CACHE, ROOT, pin_execution_env, toc_lessons
 
 def book(argv: list[str]) -> int:
     """Build the site: the public edition by default, another edition, or a class."""
-    from coursegen import cache_key, editions, execute
+    from coursegen import cache_key, course, editions, execute
 
     parser = argparse.ArgumentParser(prog="python -m coursegen book")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--edition", default="public", choices=editions.EDITIONS)
+    which.add_argument("--edition", default="public", choices=course.EDITIONS)
     which.add_argument("--class", dest="class_file", type=Path, metavar="FILE")
     which.add_argument(
         "--outputs-from",
@@ -68,7 +68,9 @@ def book(argv: list[str]) -> int:
 
 def _module_main(name: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
-        return importlib.import_module(f"coursegen.{name}").main(argv)
+        module = importlib.import_module(f"coursegen.{name}")
+        main: Callable[[list[str]], int] = module.main
+        return main(argv)
 
     return run
 
@@ -79,8 +81,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "site": lambda argv: _module_main("editions")(["--site", *argv]),
     "lesson": _module_main("new_lesson"),
     "serve": _module_main("serve"),
-    "bench": _module_main("bench"),
-    "bench-site": _module_main("bench_site"),
+    "bench": _module_main("bench.report"),
+    "bench-site": _module_main("bench.site"),
     "cache-key": _module_main("cache_key"),
     "execute": _module_main("execute"),
     "edition": _module_main("editions"),

@@ -24,7 +24,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -55,7 +55,16 @@ def lessons(root: Path = ROOT) -> dict[str, str]:
     return titles
 
 
-def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
+class ClassSpec(TypedDict):
+    """A class file, validated: what `read_class` returns."""
+
+    title: str
+    lessons: list[str]  # lesson names, in the class's order
+    welcome: str | None  # a page of the repository, or None: the book's intro
+    edition: str  # what the class's pages show (course.EDITIONS)
+
+
+def read_class(path: Path, root: Path = ROOT) -> ClassSpec:
     """Validate a class file: title, lessons (known names, in class order), welcome."""
     if not path.is_file():
         raise EditionError(f"class file {path} does not exist")
@@ -102,7 +111,7 @@ def read_class(path: Path, root: Path = ROOT) -> dict[str, Any]:
     }
 
 
-def class_toc(spec: dict[str, Any]) -> dict[str, Any]:
+def class_toc(spec: ClassSpec) -> dict[str, Any]:
     """The class table of contents: welcome page, lessons numbered 1.., reference."""
     root = spec["welcome"] or "book/intro.md"
     return {
@@ -128,7 +137,7 @@ def edition_config(
     root: Path = ROOT,
     title: str | None = None,
     class_: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The root _config.yml with this edition's settings.
 
     prefix is the edition's folder in the published site (``make site``).
@@ -137,7 +146,7 @@ def edition_config(
         course.edition(edition)
     except ValueError as error:
         raise EditionError(str(error)) from None
-    config = yaml.safe_load((root / "_config.yml").read_text())
+    config: dict[str, Any] = yaml.safe_load((root / "_config.yml").read_text())
     config["execute"]["cache"] = str(root / CACHE.relative_to(ROOT))
     sphinx = config["sphinx"]
     sphinx["config"]["course_edition"] = edition
@@ -153,7 +162,9 @@ def edition_config(
     return config
 
 
-def build(out: Path, config: dict, toc: dict | None, root: Path = ROOT) -> Path:
+def build(
+    out: Path, config: dict[str, Any], toc: dict[str, Any] | None, root: Path = ROOT
+) -> Path:
     """Write the edition's config (and toc), build it, return its html folder."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))

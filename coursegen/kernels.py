@@ -8,7 +8,7 @@ port in between (a fresh-clone CI run once lost a kernel that way); and ipykerne
 warns at every TCP start that its traffic is unencrypted. Windows has no IPC
 transport, so there the kernels keep TCP.
 
-    from kernels import CourseKernelManager   # tools/ is on sys.path
+    from coursegen.kernels import CourseKernelManager
     NotebookClient(nb, kernel_manager_class=CourseKernelManager, ...)
 """
 
@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from typing import Any
 
-from jupyter_client import KernelManager
+from jupyter_client.manager import KernelManager
 
 IPC = os.name != "nt"  # Unix sockets: Linux and macOS
 

@@ -91,14 +91,19 @@ def add_to_toc(text: str, entry: str) -> str:
         rf"(?P<indent>\s*)- file: (?P<q>['\"]?){re.escape(str(last))}(?P=q)\s*(#.*)?"
     )
     lines = text.splitlines(keepends=True)
-    hits = [n for n, line in enumerate(lines) if line_of_last.fullmatch(line.rstrip())]
+    hits = [
+        (n, match)
+        for n, line in enumerate(lines)
+        if (match := line_of_last.fullmatch(line.rstrip()))
+    ]
     if len(hits) != 1:
         raise LessonError(
             f"cannot find the one line '- file: {last}' in _toc.yml; add "
             f"'- file: {entry}' to its last numbered part by hand"
         )
-    indent = line_of_last.fullmatch(lines[hits[0]].rstrip())["indent"]
-    after = hits[0] + 1
+    [(hit, match)] = hits
+    indent = match["indent"]
+    after = hit + 1
     # Keep the entry's own keys (title:, sections:, ...) above the new line.
     while after < len(lines) and lines[after].strip():
         if len(lines[after]) - len(lines[after].lstrip()) <= len(indent):

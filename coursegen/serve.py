@@ -19,6 +19,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 # The browser that the tests and the benchmark point at the served site.
@@ -39,7 +40,7 @@ COMPRESS = (".html", ".js", ".css", ".json", ".svg", ".txt", ".md", ".ipynb", ".
 class GzipHandler(SimpleHTTPRequestHandler):
     """Static files, gzipped when the client accepts it; no request log."""
 
-    def send_head(self):  # type: ignore[override]
+    def send_head(self) -> BytesIO | BinaryIO | None:
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             if not urlsplit(self.path).path.endswith("/"):

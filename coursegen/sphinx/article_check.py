@@ -30,6 +30,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def visit_other(self: object, node: article_check) -> None:
     """Other builders show the passage as it is, under no heading."""
 
 
-def setup(app: Sphinx) -> dict:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(
         article_check,
         html=(visit_html, depart_html),

@@ -19,16 +19,22 @@ from __future__ import annotations
 import re
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import nbformat
+from docutils import nodes
 from jupyter_cache import get_cache
 from myst_nb.core.read import create_nb_reader
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.errors import ConfigError
+from sphinx.util.typing import ExtensionMetadata
 
 from coursegen.course import edition
 from coursegen.sphinx import article_check
+
+if TYPE_CHECKING:
+    from myst_nb.sphinx_ import SphinxEnvType
 
 FOLDER = "notebooks"
 OPENER = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}")
@@ -46,7 +52,10 @@ ARTICLE_CHECK = {
 
 def _block_end(lines: list[str], start: int) -> int:
     """Index of the line that closes the fenced directive opened at lines[start]."""
-    stack = [OPENER.match(lines[start]).group(1)]
+    opening = OPENER.match(lines[start])
+    if opening is None:
+        raise ValueError(f"lines[start] must open a directive, got {lines[start]!r}")
+    stack = [opening.group(1)]
     for index in range(start + 1, len(lines)):
         line = lines[index].strip()
         opener, closer = OPENER.match(line), CLOSER.match(line)
@@ -88,7 +97,8 @@ def cut(
             index, in_solution = _block_end(lines, index), True
         elif name == "admonition" and notes and _is_teacher_note(lines, index):
             index = _block_end(lines, index)
-        elif name in ARTICLE_CHECK:  # Jupyter shows the markers as text: say it plainly
+        elif match and name in ARTICLE_CHECK:
+            # Jupyter shows the markers as text: say it plainly.
             title = lines[index][match.end() :].strip()
             kept.extend(ARTICLE_CHECK[name].format(title=title).split("\n"))
             index = _block_end(lines, index)
@@ -126,7 +136,8 @@ def cut_notebook(
 ) -> nbformat.NotebookNode:
     """A copy of nb without solutions/notes, opening with the setup cell."""
     nb = nbformat.from_dict(nb)
-    cells, in_solution = [], False
+    cells: list[nbformat.NotebookNode] = []
+    in_solution = False
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             was_inside = in_solution
@@ -168,7 +179,7 @@ def _repository(app: Sphinx) -> tuple[str, str]:
     return url, options.get("repository_branch") or "main"
 
 
-def _check(app: Sphinx, config: Any) -> None:
+def _check(app: Sphinx, config: Config) -> None:
     url, _ = _repository(app)
     if url and not _github(url):
         raise ConfigError(
@@ -190,13 +201,14 @@ def executed(app: Sphinx, pagename: str, source: str) -> nbformat.NotebookNode:
     Not from jupyter_execute/: for a lesson served from the cache, myst-nb
     1.4 writes the notebook there without its outputs.
     """
-    path = app.env.doc2path(pagename)
-    reader = create_nb_reader(path, app.env.myst_config, app.env.mystnb_config, source)
-    nb = reader.read(source)  # myst-nb's reader: the cache knows the same notebook
+    env = cast("SphinxEnvType", app.env)  # with myst-parser's and myst-nb's configs
+    path = env.doc2path(pagename)
+    reader = create_nb_reader(path, env.myst_config, env.mystnb_config, source)
+    # myst-nb's reader: the cache knows the same notebook
+    nb: nbformat.NotebookNode = reader.read(source)
     with suppress(KeyError):  # not cached (execution off or failed): no outputs
-        _, nb = get_cache(
-            app.env.mystnb_config.execution_cache_path
-        ).merge_match_into_notebook(nb)
+        cache = get_cache(env.mystnb_config.execution_cache_path)
+        _, nb = cache.merge_match_into_notebook(nb)
     return nb
 
 
@@ -218,9 +230,10 @@ def write_notebooks(app: Sphinx, pagename: str) -> None:
 def launch_links(app: Sphinx, pagename: str) -> list[tuple[str, str]]:
     """(provider, address) of each launch button of a lesson; none without a repo."""
     url, branch = _repository(app)
-    if not _github(url):
+    repository = _github(url)
+    if repository is None:
         return []
-    owner, repo = _github(url)
+    owner, repo = repository
     launch = app.config.course_launch
     links = []
     binder = launch.get("binderhub_url", "").rstrip("/")
@@ -247,7 +260,11 @@ ICONS = {
 
 
 def _buttons(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
 ) -> None:
     groups = context.get("header_buttons", [])
     downloads = next((g for g in groups if g.get("label") == "download-buttons"), None)
@@ -301,7 +318,7 @@ def _buttons(
         groups.insert(groups.index(downloads) if downloads else 0, group)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     launch = {"binderhub_url": "", "colab_url": "", "pages_branch": "gh-pages"}
     app.add_config_value("course_launch", launch, "html", [dict])
     # The edition's folder inside the published site ("" for the public site).

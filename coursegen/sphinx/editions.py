@@ -16,12 +16,12 @@ italics instead of a broken link.
 
 from __future__ import annotations
 
-from typing import Any
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
+from sphinx.util.typing import ExtensionMetadata
 
 from coursegen.course import EDITIONS, edition
 
@@ -62,7 +62,7 @@ def _strip(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _missing_lesson(
-    app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Node
+    app: Sphinx, env: BuildEnvironment, node: nodes.Element, contnode: nodes.Node
 ) -> nodes.Node | None:
     titles = app.config.course_lesson_titles
     target = node.get("reftarget", "")
@@ -77,7 +77,7 @@ def _missing_lesson(
     return None
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("course_edition", "public", "env", [str])
     app.add_config_value("course_lesson_titles", {}, "env", [dict])
     app.connect("config-inited", _check)

@@ -50,22 +50,24 @@ def icon_codepoints(css_texts: list[str], classes: set[str]) -> set[int]:
             content = CONTENT.search(body)
             if not content:
                 continue
-            names = [GLYPH_SELECTOR.match(s.strip()) for s in selectors.split(",")]
+            matches = [GLYPH_SELECTOR.match(s.strip()) for s in selectors.split(",")]
+            names = [match.group(1) for match in matches if match]
             chars = _chars(content.group(1))
-            if all(names):  # .fa-bars:before,.fa-navicon:before{content:"\f0c9"}
+            # All glyphs: .fa-bars:before,.fa-navicon:before{content:"\f0c9"}
+            if len(names) == len(matches):
                 for name in names:
-                    glyphs.setdefault(name.group(1), set()).update(chars)
+                    glyphs.setdefault(name, set()).update(chars)
             else:  # an icon the theme's CSS draws itself (admonitions, links)
                 needed |= chars
-    for name in classes:
-        needed |= glyphs.get(name, set())
+    for icon in classes:
+        needed |= glyphs.get(icon, set())
     return needed
 
 
 def trim_theme_css(css: str, classes: set[str]) -> str:
     """The theme's CSS without the 1,900 glyph rules of icons no page uses."""
 
-    def keep(match: re.Match) -> str:
+    def keep(match: re.Match[str]) -> str:
         used = set(re.findall(r"\.(fa-[\w-]+)::?before", match.group(0))) & classes
         return match.group(0) if used else ""
 

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.images import get_image_size
+from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
 
 
-def visit_image(self: Any, node: nodes.image) -> None:
+def visit_image(self: HTML5Translator, node: nodes.image) -> None:
     """The image with its pixel size, loaded lazily and decoded off the main thread."""
     size = None
     if not any(key in node for key in ("width", "height", "scale")):
@@ -36,11 +36,11 @@ def visit_image(self: Any, node: nodes.image) -> None:
             break
 
 
-def depart_image(self: Any, node: nodes.image) -> None:
+def depart_image(self: HTML5Translator, node: nodes.image) -> None:
     type(self).depart_image(self, node)
 
 
-def visit_citation(self: Any, node: nodes.citation) -> None:
+def visit_citation(self: HTML5Translator, node: nodes.citation) -> None:
     """A reference in the list of references, as a list item.
 
     docutils gives it role="doc-biblioentry", deprecated in DPUB-ARIA 1.1 and
@@ -55,7 +55,7 @@ def visit_citation(self: Any, node: nodes.citation) -> None:
         )
 
 
-def depart_citation(self: Any, node: nodes.citation) -> None:
+def depart_citation(self: HTML5Translator, node: nodes.citation) -> None:
     type(self).depart_citation(self, node)
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -20,6 +21,7 @@ from sphinx.errors import ExtensionError
 from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
+from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +152,20 @@ def display_tex(node: nodes.math_block) -> str:
     return wrapped[0] if wrapped else ""
 
 
+# One renderer per build (the test suite builds several books in one process).
+_RENDERERS: WeakKeyDictionary[Sphinx, Katex] = WeakKeyDictionary()
+
+
 def _katex(app: Sphinx) -> Katex:
-    if not hasattr(app, "course_katex"):
-        app.course_katex = Katex(app)
-    return app.course_katex
+    if app not in _RENDERERS:
+        _RENDERERS[app] = Katex(app)
+    return _RENDERERS[app]
+
+
+def save_rendered(app: Sphinx) -> None:
+    """Keep the formulas this build rendered for the next one."""
+    if app in _RENDERERS:
+        _RENDERERS[app].save()
 
 
 def render_page_maths(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -166,14 +178,14 @@ def render_page_maths(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         _katex(app).render(formulas, location=docname)
 
 
-def visit_math(self: Any, node: nodes.math) -> None:
+def visit_math(self: HTML5Translator, node: nodes.math) -> None:
     katex = _katex(self.builder.app)
     self.body.append(self.starttag(node, "span", "", CLASS=MATH_CLASSES))
     self.body.append(katex.html(node.astext(), False, node) + "</span>")
     raise nodes.SkipNode
 
 
-def visit_displaymath(self: Any, node: nodes.math_block) -> None:
+def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
     katex = _katex(self.builder.app)
     self.body.append(self.starttag(node, "div", CLASS=MATH_CLASSES))
     if node["number"] and not node.get("nowrap"):

@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -91,16 +92,24 @@ def _unused(asset: Any) -> bool:
     return name.startswith(UNUSED_ASSETS) or "THEBE_JS_URL" in body
 
 
+# The description of pages without a paragraph of their own, once per build.
+_SITE_DESCRIPTIONS: WeakKeyDictionary[Sphinx, str] = WeakKeyDictionary()
+
+
 def _site_description(app: Sphinx) -> str:
-    if not hasattr(app, "course_site_description"):
+    if app not in _SITE_DESCRIPTIONS:
         root = app.config.root_doc
         doctree = app.env.get_doctree(root) if root in app.env.all_docs else None
-        app.course_site_description = description(doctree) or app.config.project
-    return app.course_site_description
+        _SITE_DESCRIPTIONS[app] = description(doctree) or app.config.project
+    return _SITE_DESCRIPTIONS[app]
 
 
 def page_head(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
 ) -> None:
     """The description meta tag; KaTeX's CSS; no unused assets; deferred scripts."""
     text = html.escape(description(doctree) or _site_description(app), quote=True)

@@ -15,6 +15,7 @@ import re
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 from coursegen.sphinx import article_check
 
@@ -31,7 +32,9 @@ WORD = re.compile(r"[^\W_](?:[\w'\u2019.-]*\w)?")  # don't, 2.5, x-axis: one wor
 def _skipped(node: nodes.Node) -> bool:
     if isinstance(node, SKIPPED_NODES):
         return True
-    classes = set(node.get("classes", [])) if isinstance(node, nodes.Element) else set()
+    classes: set[str] = set()
+    if isinstance(node, nodes.Element):
+        classes.update(node.get("classes", []))
     return bool(classes & SKIPPED_CLASSES) or type(node).__name__ == "solution_node"
 
 
@@ -77,6 +80,6 @@ def add_reading_time(app: Sphinx, doctree: nodes.document) -> None:
         )
 
 
-def setup(app: Sphinx) -> dict:
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-read", add_reading_time)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -35,21 +35,23 @@ What this extension changes in sphinx-book-theme's pages, and why:
   the first paint, and the article header's sidebar buttons work (on a phone
   they opened nothing: the themes bind only the first such button, hidden).
 
-``make bench-site`` (coursegen/bench_site.py) measures the result. Each job lives
+``make bench-site`` (coursegen/bench/site.py) measures the result. Each job lives
 in a module of its own (katex, pages, images, icons); this one wires them up.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 from coursegen.sphinx import icons, images, katex, pages
 
@@ -60,15 +62,14 @@ TEMPLATES = HERE / "site_templates"
 
 
 def finish(app: Sphinx, exception: Exception | None) -> None:
-    if hasattr(app, "course_katex"):
-        app.course_katex.save()
+    katex.save_rendered(app)
     icons.write_icons(app, exception)
 
 
 # --- Setup ------------------------------------------------------------------
 
 
-def _configure(app: Sphinx, config: Any) -> None:
+def _configure(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     ours = ("course-site.css", {"priority": 900})
@@ -105,12 +106,12 @@ def assets_version(app: Sphinx) -> str:
     )
     digest = hashlib.sha256(versions.encode())
     for module in (katex, pages, images, icons):  # and this file: the site's code
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(Path(inspect.getfile(module)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:12]
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     # Where the katex npm package is; "" looks in tools/site/node_modules.
     app.add_config_value("course_katex_path", "", "env", [str])
     app.add_html_math_renderer(

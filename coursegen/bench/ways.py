@@ -1,4 +1,4 @@
-"""The two pairs of ways `make bench` (coursegen/bench.py) races, each made the same.
+"""The pairs of ways `make bench` races (coursegen/bench/races.py), each made the same.
 
 - The training animation of the lesson "Training a ReLU regressor": MLDawn's
   regressor (x^3 on 300 points, 7 relu units, SGD lr 1e-4, 4000 epochs), one
@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import matplotlib
@@ -26,6 +27,7 @@ matplotlib.use("Agg")  # off screen, as in a build
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from PIL import Image
 
 import relu_course as rc
 from relu_course import animation
@@ -63,7 +65,8 @@ def mldawn_way() -> animation.Player:
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = torch.nn.MSELoss()
     fig = plt.figure(figsize=FIGSIZE, dpi=DPI)
-    frames, labels = [], []
+    frames: list[Image.Image] = []
+    labels: list[str] = []
     for epoch in range(EPOCHS):
         y_hat = model(xs)
         loss = loss_fn(y_hat, ys)
@@ -98,7 +101,7 @@ def mldawn_way() -> animation.Player:
     return _player(frames, labels)
 
 
-def _player(frames: list, labels: list[str]) -> animation.Player:
+def _player(frames: list[Image.Image], labels: list[str]) -> animation.Player:
     """Frames to the sprite and player the book embeds (relu_course.animation)."""
     sprite = animation._sprite(frames)
     width, height = frames[0].size
@@ -136,7 +139,7 @@ def _torch_default(seed: int) -> rc.Regressor:
     return rc.Regressor(SURVEY.n_hidden)
 
 
-def wiggly_survey(batched: bool) -> list:
+def wiggly_survey(batched: bool) -> Sequence[tuple[rc.Regressor, rc.History] | None]:
     """The lesson's survey: 40 networks, each trained as rc.train would."""
     x, y = rc.wiggly_data()
     models = [init(seed) for init in (_keras_like, _torch_default) for seed in SEEDS]
@@ -146,7 +149,7 @@ def wiggly_survey(batched: bool) -> list:
     return [rc.train(x, y, config, model=model) for model in models]
 
 
-if __name__ == "__main__":  # a quick look: python -m coursegen.bench_ways
+if __name__ == "__main__":  # a quick look: python -m coursegen.bench.ways
     import time
 
     for way in (course_way, mldawn_way):

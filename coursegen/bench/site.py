@@ -33,10 +33,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 from coursegen.course import ROOT
 from coursegen.serve import CHROMIUM, CHROMIUM_FLAGS, serve_in_thread
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Request, Route
 
 LIGHTHOUSE = ROOT / "tools/site/node_modules/lighthouse/cli/index.js"
 # Lighthouse starts Chromium itself: headless, with the flags of the tests.
@@ -55,9 +59,9 @@ DEFAULT_THEME = {
     "accessibility": 100,
     "best-practices": 96,
     "seo": 91,
-    "kb": 849,
-    "external": "CDN maths",
 }
+DEFAULT_KB = 849
+DEFAULT_EXTERNAL = "CDN maths"
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 95, "seo": 95}
 MAX_KB = 400  # a lesson without animation, everything it transfers
 MAX_ANIMATION_KB = 1024
@@ -65,7 +69,20 @@ MAX_ANIMATION_KB = 1024
 ANIMATION_SELECTOR = ".course-animation, div.animation"
 
 
-def lighthouse(url: str, report: Path) -> dict:
+Report = dict[str, Any]  # a Lighthouse report, as its JSON reads
+
+
+class Weight(TypedDict):
+    """What a page transfers, in compressed bytes, and what it asks of other hosts."""
+
+    load: int  # at load
+    read: int  # after scrolling to the end
+    external: list[str]  # requests to other hosts, blocked
+    animation: int | None  # the animation's markup and files, if it has one
+    largest: list[tuple[str, int]]  # the largest responses, by address
+
+
+def lighthouse(url: str, report: Path) -> Report:
     """One Lighthouse run (mobile preset); its JSON report."""
     command = [
         shutil.which("node") or "node",
@@ -81,10 +98,12 @@ def lighthouse(url: str, report: Path) -> dict:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not report.is_file():
         raise RuntimeError(f"Lighthouse failed on {url}:\n{done.stderr[-3000:]}")
-    return json.loads(report.read_text())
+    result: Report = json.loads(report.read_text())
+    return result
 
 
-def scores(report: dict) -> dict[str, float]:
+def scores(report: Report) -> dict[str, float]:
+    """Each category's score out of 100 (NaN where Lighthouse gave none)."""
     result = {}
     for name in CATEGORIES:
         score = report["categories"][name]["score"]
@@ -92,7 +111,7 @@ def scores(report: dict) -> dict[str, float]:
     return result
 
 
-def failing_audits(report: dict) -> dict[str, str]:
+def failing_audits(report: Report) -> dict[str, str]:
     """Audits that cost points ("category: audit id" -> value), for the notes."""
     out = {}
     for name in CATEGORIES:
@@ -105,16 +124,16 @@ def failing_audits(report: dict) -> dict[str, str]:
     return out
 
 
-def weigh(browser, base: str, path: str) -> dict:
+def weigh(browser: Browser, base: str, path: str) -> Weight:
     """Bytes a phone-sized Chromium transfers for the page, and external requests."""
     context = browser.new_context(
         viewport={"width": 412, "height": 823}, device_scale_factor=1.75
     )
     page = context.new_page()
     external: list[str] = []
-    responses = []
+    responses: list[Request] = []
 
-    def route(route_) -> None:
+    def route(route_: Route) -> None:
         url = route_.request.url
         if url.startswith((base, "data:", "blob:")):
             route_.continue_()
@@ -128,7 +147,7 @@ def weigh(browser, base: str, path: str) -> dict:
     page.wait_for_load_state("networkidle")
 
     def total() -> tuple[int, dict[str, int]]:
-        sizes = {}
+        sizes: dict[str, int] = {}
         for request in responses:
             sizes[request.url] = request.sizes()["responseBodySize"]
         return sum(sizes.values()), sizes
@@ -152,7 +171,7 @@ def weigh(browser, base: str, path: str) -> dict:
     }
 
 
-def animation_bytes(page, url: str, sizes: dict[str, int]) -> int | None:
+def animation_bytes(page: Page, url: str, sizes: dict[str, int]) -> int | None:
     """Compressed bytes of the animation: its markup in the page and its files."""
     found = page.evaluate(
         """sel => [...new Set([...document.querySelectorAll(sel)]
@@ -175,6 +194,7 @@ def animation_bytes(page, url: str, sizes: dict[str, int]) -> int | None:
 
 
 def summary(values: list[float]) -> str:
+    """Median (lowest-highest) of values, or the one value they all have."""
     median = statistics.median(values)
     low, high = min(values), max(values)
     text = f"{median:g}"
@@ -182,15 +202,18 @@ def summary(values: list[float]) -> str:
 
 
 def kb(size: int) -> str:
+    """Bytes as whole KB."""
     return f"{size / 1024:.0f} KB"
 
 
-def table(name: str, path: str, runs: list[dict], weight: dict) -> str:
-    rows = [("", "default theme*", "this site", "target", "")]
-    medians = {}
+Row = tuple[str, str, str, str, str]  # measure, default theme, this site, target, met
+
+
+def score_rows(runs: list[dict[str, float]]) -> list[Row]:
+    """Each Lighthouse category: the default theme's score, the site's, the target."""
+    rows = []
     for category in CATEGORIES:
         values = [run[category] for run in runs]
-        medians[category] = statistics.median(values)
         target = TARGETS[category]
         rows.append(
             (
@@ -198,59 +221,42 @@ def table(name: str, path: str, runs: list[dict], weight: dict) -> str:
                 str(DEFAULT_THEME[category]),
                 summary(values),
                 f">= {target}" if target < 100 else "100",
-                "met" if medians[category] >= target else "NOT MET",
+                "met" if statistics.median(values) >= target else "NOT MET",
             )
         )
-    animated = name in ANIMATED
-    limit = None if animated else MAX_KB * 1024
-    rows.append(
-        (
-            "KB at load",
-            f"{DEFAULT_THEME['kb']} KB",
-            kb(weight["load"]),
-            "",
-            "",
-        )
-    )
-    rows.append(
-        (
-            "KB read to the end",
-            "",
-            kb(weight["read"]),
-            f"<= {MAX_KB} KB" if limit else "(animation: see below)",
-            ("met" if weight["read"] <= limit else "NOT MET") if limit else "",
-        )
-    )
-    if weight["animation"] is not None:
-        met = weight["animation"] <= MAX_ANIMATION_KB * 1024
+    return rows
+
+
+def _limit(size: int, limit_kb: int) -> tuple[str, str]:
+    """The target and whether size (bytes) meets it."""
+    return f"<= {limit_kb} KB", "met" if size <= limit_kb * 1024 else "NOT MET"
+
+
+def weight_rows(name: str, weight: Weight) -> list[Row]:
+    """Bytes at load and read to the end (the animation apart), external requests."""
+    read, animation = weight["read"], weight["animation"]
+    rows = [("KB at load", f"{DEFAULT_KB} KB", kb(weight["load"]), "", "")]
+    if name in ANIMATED:  # limits for the animation and the rest, below
+        rows.append(("KB read to the end", "", kb(read), "(animation: see below)", ""))
+    else:
+        rows.append(("KB read to the end", "", kb(read), *_limit(read, MAX_KB)))
+    if animation is not None:
+        size = kb(animation)
         rows.append(
-            (
-                "  of which animation",
-                "",
-                kb(weight["animation"]),
-                f"<= {MAX_ANIMATION_KB} KB",
-                "met" if met else "NOT MET",
-            )
+            ("  of which animation", "", size, *_limit(animation, MAX_ANIMATION_KB))
         )
-        rest = weight["read"] - weight["animation"]
-        rows.append(
-            (
-                "  the rest",
-                "",
-                kb(rest),
-                f"<= {MAX_KB} KB",
-                "met" if rest <= MAX_KB * 1024 else "NOT MET",
-            )
-        )
-    rows.append(
-        (
-            "external requests",
-            DEFAULT_THEME["external"],
-            str(len(weight["external"])),
-            "0",
-            "met" if not weight["external"] else "NOT MET",
-        )
-    )
+        rest = read - animation
+        rows.append(("  the rest", "", kb(rest), *_limit(rest, MAX_KB)))
+    external = weight["external"]
+    met = "met" if not external else "NOT MET"
+    rows.append(("external requests", DEFAULT_EXTERNAL, str(len(external)), "0", met))
+    return rows
+
+
+def table(name: str, path: str, runs: list[dict[str, float]], weight: Weight) -> str:
+    """The page's rows next to the default theme's, as aligned columns."""
+    header: Row = ("", "default theme*", "this site", "target", "")
+    rows = [header, *score_rows(runs), *weight_rows(name, weight)]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [f"{name}: {path}"]
     for row in rows:
@@ -259,14 +265,55 @@ def table(name: str, path: str, runs: list[dict], weight: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def lighthouse_runs(base: str, path: str, runs: int, out: Path) -> list[Report]:
+    """Lighthouse on the page runs times, each report saved in out as STEM-N.json."""
+    reports = []
+    for index in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = lighthouse(base + path, Path(tmp) / "report.json")
+        saved = out / f"{Path(path).stem}-{index + 1}.json"
+        saved.write_text(json.dumps(report))
+        reports.append(report)
+        print(f"  {path} run {index + 1}: {scores(report)}", file=sys.stderr)
+    return reports
+
+
+def print_notes(name: str, reports: list[Report], weight: Weight) -> None:
+    """Below a page's table: the CPU index, what cost points, the largest files."""
+    speeds = [report["environment"]["benchmarkIndex"] for report in reports]
+    print(
+        f"    this machine's CPU index in the runs: {min(speeds):.0f}-"
+        f"{max(speeds):.0f} (Lighthouse's benchmark; lower: busier, "
+        "slower scores)"
+    )
+    notes: dict[str, list[str]] = {}
+    for report in reports:
+        for audit, value in failing_audits(report).items():
+            notes.setdefault(audit, []).append(value)
+    for audit, values in sorted(notes.items()):
+        runs_text = f"{len(values)} of {len(reports)} runs"
+        shown = ", ".join(v for v in values if v)
+        print(f"    costs points in {runs_text}: {audit} {shown}".rstrip())
+    if name in ANIMATED:
+        print("    largest responses (read to the end):")
+        for url, size in weight["largest"]:
+            print(f"      {kb(size):>7}  {urlsplit(url).path}")
+    print(flush=True)
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line: the site, the runs a page, where the reports go."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs a page")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "_build" / "bench-site", help="JSON reports"
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     if not (args.site / "index.html").is_file():
         print(f"no built site in {args.site}: run `make book` first", file=sys.stderr)
         return 2
@@ -284,33 +331,11 @@ def main(argv: list[str] | None = None) -> int:
             browser = launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for name, path in PAGES.items():
                 weight = weigh(browser, base, path)
-                runs, notes, speeds = [], {}, []
-                for index in range(args.runs):
-                    with tempfile.TemporaryDirectory() as tmp:
-                        report = lighthouse(base + path, Path(tmp) / "report.json")
-                    saved = args.out / f"{Path(path).stem}-{index + 1}.json"
-                    saved.write_text(json.dumps(report))
-                    runs.append(scores(report))
-                    speeds.append(report["environment"]["benchmarkIndex"])
-                    for audit, value in failing_audits(report).items():
-                        notes.setdefault(audit, []).append(value)
-                    print(f"  {path} run {index + 1}: {runs[-1]}", file=sys.stderr)
+                reports = lighthouse_runs(base, path, args.runs, args.out)
+                runs = [scores(report) for report in reports]
                 results[name] = {"path": path, "runs": runs, "weight": weight}
                 print(table(name, path, runs, weight))
-                print(
-                    f"    this machine's CPU index in the runs: {min(speeds):.0f}-"
-                    f"{max(speeds):.0f} (Lighthouse's benchmark; lower: busier, "
-                    "slower scores)"
-                )
-                for audit, values in sorted(notes.items()):
-                    runs_text = f"{len(values)} of {args.runs} runs"
-                    shown = ", ".join(v for v in values if v)
-                    print(f"    costs points in {runs_text}: {audit} {shown}".rstrip())
-                if name in ANIMATED:
-                    print("    largest responses (read to the end):")
-                    for url, size in weight["largest"]:
-                        print(f"      {kb(size):>7}  {urlsplit(url).path}")
-                print(flush=True)
+                print_notes(name, reports, weight)
             browser.close()
     finally:
         server.shutdown()
