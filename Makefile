@@ -91,10 +91,8 @@ nbval: $(STAMP)  ## every lesson (or LESSONS="a b") against its expected output,
 bench: $(STAMP) $(NODE_BOOK) chromium  ## time builds, make test, lessons, animation, batching (RUNS=3); writes README's table
 	$(BIN)/python -m coursegen bench --runs $(or $(RUNS),3)
 
-chromium:  ## install Debian's chromium for the browser tests, if it is missing
-	@command -v chromium >/dev/null || { \
-	    echo "installing Debian's chromium (the browser tests never download one)"; \
-	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+chromium: $(STAMP)  ## find a Chromium for the browser tests (COURSE_CHROMIUM=path), apt-get it on Debian as root
+	@$(BIN)/python -m coursegen browser --install
 
 expected: $(STAMP)  ## re-execute lessons and rewrite tests/expected (only for a meant change)
 	$(BIN)/python -m coursegen expected $(LESSONS)

@@ -83,6 +83,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "serve": _module_main("serve"),
     "bench": _module_main("bench.report"),
     "bench-site": _module_main("bench.site"),
+    "browser": _module_main("browser"),
     "cache-key": _module_main("cache_key"),
     "execute": _module_main("execute"),
     "edition": _module_main("editions"),

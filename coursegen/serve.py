@@ -4,7 +4,8 @@
     python -m coursegen serve _build/html --port 0   # any free port (printed)
 
 `make serve` uses it; the browser tests and `make bench-site` start it in a
-thread with `serve_in_thread` and open it in CHROMIUM with CHROMIUM_FLAGS.
+thread with `serve_in_thread` and open it in Chromium (coursegen.browser finds
+it) with CHROMIUM_FLAGS.
 Only loopback: nothing else can reach it.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import shutil
 import sys
 import threading
 from functools import partial
@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-# The browser that the tests and the benchmark point at the served site.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these flags Chromium phones home, which a closed network turns into noise.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

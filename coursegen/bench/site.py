@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
+from coursegen.browser import find_chromium
 from coursegen.course import ROOT
-from coursegen.serve import CHROMIUM, CHROMIUM_FLAGS, serve_in_thread
+from coursegen.serve import CHROMIUM_FLAGS, serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Route
@@ -94,7 +95,7 @@ def lighthouse(url: str, report: Path) -> Report:
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={' '.join(FLAGS)}",
     ]
-    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    env = {**os.environ, "CHROME_PATH": str(find_chromium())}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not report.is_file():
         raise RuntimeError(f"Lighthouse failed on {url}:\n{done.stderr[-3000:]}")
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sync_playwright() as playwright:
             launch = playwright.chromium.launch
-            browser = launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            browser = launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
             for name, path in PAGES.items():
                 weight = weigh(browser, base, path)
                 reports = lighthouse_runs(base, path, args.runs, args.out)

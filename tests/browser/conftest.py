@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from coursegen import serve  # the server, and the browser and flags bench-site uses
+from coursegen.browser import NoChromium, find_chromium
 from coursegen.editions import site_under_test
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,11 +37,13 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(serve.CHROMIUM).exists():
-        pytest.fail("chromium is missing: `apt-get install chromium` (make test does)")
+    try:
+        chromium = find_chromium()
+    except NoChromium as missing:
+        pytest.fail(str(missing))  # never a skip: CI must find one
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=serve.CHROMIUM, args=serve.CHROMIUM_FLAGS
+            executable_path=chromium, args=serve.CHROMIUM_FLAGS
         )
         yield browser
         browser.close()
