@@ -22,6 +22,13 @@ EXECUTION_ENV = Path("tools") / "execution.env"  # relative to the course's root
 CACHE = ROOT / "_build" / ".jupyter_cache"
 
 
+def cores() -> int:
+    """The CPUs this process may use: its affinity on Linux, the machine's elsewhere."""
+    if hasattr(os, "sched_getaffinity"):  # Linux: a container may allow fewer
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # macOS, Windows
+
+
 def toc_lessons(root: Path = ROOT) -> list[Path]:
     """The lessons (lessons/*.md) in _toc.yml, in book order."""
     files: list[str] = []

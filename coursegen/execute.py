@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -37,10 +36,10 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from coursegen.course import cell_timeout, toc_lessons
+from coursegen.course import cell_timeout, cores, toc_lessons
 from coursegen.kernels import CourseKernelManager
 
-CORES = len(os.sched_getaffinity(0))  # lessons at a time: kernels are single-threaded
+CORES = cores()  # lessons at a time: kernels are single-threaded
 
 
 @dataclass

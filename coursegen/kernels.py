@@ -25,8 +25,12 @@ IPC = os.name != "nt"  # Unix sockets: Linux and macOS
 
 
 def socket_prefix() -> str:
-    """A path no other kernel uses; the kernel's sockets are PREFIX-1 to PREFIX-5."""
-    return os.path.join(tempfile.gettempdir(), f"relu-course-{uuid.uuid4().hex}")
+    """A path no other kernel uses; the kernel's sockets are PREFIX-1 to PREFIX-5.
+
+    Short: a Unix socket's path must fit in 104 bytes on macOS, whose temporary
+    folder alone takes about 50.
+    """
+    return os.path.join(tempfile.gettempdir(), f"relu-{uuid.uuid4().hex[:12]}")
 
 
 class CourseKernelManager(KernelManager):

@@ -70,3 +70,15 @@ def test_the_command_line_runs_as_a_module_and_says_how_to_use_it():
     )
     assert done.returncode == 0
     assert "python -m coursegen book" in done.stdout
+
+
+def test_cores_are_the_affinity_on_linux_and_the_cpu_count_elsewhere(monkeypatch):
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        assert course.cores() == len(os.sched_getaffinity(0))
+        monkeypatch.delattr(os, "sched_getaffinity")  # as on macOS
+    monkeypatch.setattr(os, "cpu_count", lambda: 7)
+    assert course.cores() == 7
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown: one at a time
+    assert course.cores() == 1

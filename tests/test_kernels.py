@@ -22,6 +22,13 @@ def test_each_manager_gets_ipc_sockets_of_its_own_in_the_temporary_folder():
     assert len(first.ip) + len("-1") < 100  # a Unix socket path holds ~104 bytes
 
 
+def test_the_sockets_fit_in_macos_temporary_folder(monkeypatch):
+    # A Unix socket's path holds 104 bytes on macOS, whose $TMPDIR is this long.
+    macos_tmp = "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T"
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: macos_tmp)
+    assert len(kernels.socket_prefix().encode()) + len(b"-5") < 104  # NUL ends it
+
+
 def test_a_kernel_answers_over_ipc_says_nothing_on_stderr_and_leaves_no_socket(
     tmp_path,
 ):

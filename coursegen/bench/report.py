@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import platform
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from coursegen.bench import builds, imports, races
 from coursegen.bench.builds import Builds
 from coursegen.bench.imports import Imported
 from coursegen.bench.races import Times
-from coursegen.course import ROOT, pin_execution_env
+from coursegen.course import ROOT, cores, pin_execution_env
 
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 
@@ -45,7 +44,8 @@ class Results:
 def machine(runs: int) -> str:
     """The line above the table: the date, the commit, the machine, the runs."""
     cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
+    info = Path("/proc/cpuinfo")  # Linux only
+    for line in info.read_text().splitlines() if info.is_file() else []:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
@@ -54,7 +54,7 @@ def machine(runs: int) -> str:
         commit += " with uncommitted changes"
     today = datetime.date.today().isoformat()
     return (
-        f"`make bench` on {today}, commit {commit}, {len(os.sched_getaffinity(0))} "
+        f"`make bench` on {today}, commit {commit}, {cores()} "
         f"cores ({cpu}), {runs} runs each."
     )
 
