@@ -30,6 +30,7 @@ import yaml
 
 from coursegen import cache_key, course, execute
 from coursegen.course import CACHE, EDITIONS, ROOT, toc_lessons
+from coursegen.sphinx import publish
 
 # Every build of the book: warnings are errors (-W, -n: broken references too), and
 # all of them are reported before it stops (--keep-going).
@@ -254,6 +255,7 @@ def assemble_site(root: Path = ROOT) -> Path:
             shutil.copytree(
                 html, site / prefix, ignore=shutil.ignore_patterns(".buildinfo")
             )
+    publish.merge_robots(site)  # with html.baseurl set: one robots.txt, every sitemap
     (site / ".nojekyll").touch()  # GitHub Pages would drop _static/ and _images/
     return site
 

@@ -27,7 +27,7 @@ from jupyter_cache import get_cache
 from coursegen import course, expected, new_lesson
 from coursegen import editions as edition
 from coursegen import execute as execute_lessons
-from coursegen.sphinx import downloads
+from coursegen.sphinx import downloads, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = "https://github.com/example-org/relu-course"
@@ -313,6 +313,33 @@ def test_every_local_link_of_every_edition_points_to_a_file(built):
             if parts.path and not target.exists():
                 broken.append(f"{page.relative_to(built['site'])}: {href}")
     assert not broken, broken[:20]
+
+
+def test_an_unpublished_site_shows_its_licences_and_no_absolute_address(built):
+    # The course's _config.yml leaves html.baseurl empty: the site is not published.
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert not config["html"]["baseurl"]
+    licence = config["sphinx"]["config"]["course_licence"]
+    footer = publish.licence_footer(licence)
+    site = built["site"]
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
+    for page in pages:
+        text = page.read_text()
+        if 'http-equiv="Refresh"' in text:
+            continue  # index.html: Jupyter Book's redirect to the first page
+        assert footer in text, page
+        assert 'rel="canonical"' not in text, page
+        assert 'property="og:' not in text, page
+    for name in (publish.SITEMAP, publish.ROBOTS, "404.html"):
+        assert not list(site.rglob(name)), name
+    # Every downloaded lesson opens with the edition's title and the licences.
+    for folder, title in [("", ""), ("student/", ", student edition")]:
+        notice = publish.licence_notice(licence, f"ReLU, from the ground up{title}")
+        nb = nbformat.read(site / folder / "notebooks" / "alpha.ipynb", 4)
+        md = (site / folder / "notebooks" / "alpha.md").read_text()
+        for text in (nb.cells[0].source, md):
+            comments = [line[2:] for line in text.splitlines() if line[:2] == "# "]
+            assert notice in " ".join(comments), folder
 
 
 def test_every_launch_button_opens_a_file_that_is_published(built):

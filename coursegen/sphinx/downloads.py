@@ -5,7 +5,8 @@ lesson, outputs included) and ``notebooks/<name>.md`` (its MyST source) into
 the site, cut as the edition shows the lessons (``coursegen.course.EDITIONS``):
 the student edition leaves the solutions out of both, the public and student
 editions the teacher notes. Both files open with a setup cell that
-installs relu_course where it is missing (Colab, a fresh machine).
+names the course and its licences (``course_licence``, coursegen.sphinx.publish)
+and installs relu_course where it is missing (Colab, a fresh machine).
 
 The page's download menu offers the two files. When ``repository.url`` is set
 in ``_config.yml``, a launch menu opens the lesson on Binder (the repository's
@@ -17,6 +18,7 @@ in ``_config.yml``, a launch menu opens the lesson on Binder (the repository's
 from __future__ import annotations
 
 import re
+import textwrap
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -31,7 +33,7 @@ from sphinx.errors import ConfigError
 from sphinx.util.typing import ExtensionMetadata
 
 from coursegen.course import edition
-from coursegen.sphinx import article_check
+from coursegen.sphinx import article_check, publish
 
 if TYPE_CHECKING:
     from myst_nb.sphinx_ import SphinxEnvType
@@ -113,8 +115,12 @@ def cut(
     return "\n".join(kept), in_solution
 
 
-def setup_code(repository: str, branch: str) -> str:
-    """The first cell of a downloaded lesson: install relu_course if it is missing."""
+def setup_code(repository: str, branch: str, notice: str = "") -> str:
+    """The first cell of a downloaded lesson: the notice (licences), then the setup.
+
+    The setup installs relu_course if it is missing.
+    """
+    lines = textwrap.wrap(notice, 77, break_long_words=False, break_on_hyphens=False)
     if repository:
         fix = f'    %pip install --quiet "relu-course @ git+{repository}@{branch}"'
     else:
@@ -124,7 +130,7 @@ def setup_code(repository: str, branch: str) -> str:
             '        "course repository, with its environment (make lab)"\n'
             "    ) from None"
         )
-    return (
+    return "".join(f"# {line}\n" for line in lines) + (
         "# Setup: outside the course repository (Colab, a fresh machine) this\n"
         "# installs relu_course, the package every lesson imports.\n"
         "try:\n    import relu_course\nexcept ModuleNotFoundError:\n" + fix
@@ -217,7 +223,11 @@ def write_notebooks(app: Sphinx, pagename: str) -> None:
     shows = edition(app.config.course_edition)
     # cut(..., solutions, notes): True where the edition leaves them out
     solutions, notes = shows.solutions == "none", not shows.teacher_notes
-    setup = setup_code(*_repository(app))
+    url = publish.page_url(app, pagename)
+    title = publish.site_title(app)
+    credit = f"{title} ({url})" if url else title
+    notice = publish.licence_notice(app.config.course_licence, credit)
+    setup = setup_code(*_repository(app), notice)
     name = Path(pagename).name
     folder = Path(app.outdir) / FOLDER
     folder.mkdir(exist_ok=True)
@@ -321,8 +331,8 @@ def _buttons(
 def setup(app: Sphinx) -> ExtensionMetadata:
     launch = {"binderhub_url": "", "colab_url": "", "pages_branch": "gh-pages"}
     app.add_config_value("course_launch", launch, "html", [dict])
-    # The edition's folder inside the published site ("" for the public site).
-    app.add_config_value("course_site_prefix", "", "html", [str])
+    # course_site_prefix (the edition's folder) and course_licence are publish's.
+    app.setup_extension("coursegen.sphinx.publish")
     app.connect("config-inited", _check)
     # After sphinx-book-theme's own header buttons (priority 501).
     app.connect("html-page-context", _buttons, priority=502)

@@ -104,6 +104,11 @@ def _site_description(app: Sphinx) -> str:
     return _SITE_DESCRIPTIONS[app]
 
 
+def page_description(app: Sphinx, doctree: nodes.document | None) -> str:
+    """What the page is about, as plain text: its own summary, else the site's."""
+    return description(doctree) or _site_description(app)
+
+
 def page_head(
     app: Sphinx,
     pagename: str,
@@ -112,7 +117,7 @@ def page_head(
     doctree: nodes.document | None,
 ) -> None:
     """The description meta tag; KaTeX's CSS; no unused assets; deferred scripts."""
-    text = html.escape(description(doctree) or _site_description(app), quote=True)
+    text = html.escape(page_description(app, doctree), quote=True)
     context["metatags"] = context.get("metatags", "") + (
         f'\n<meta name="description" content="{text}" />'
     )
