@@ -135,27 +135,39 @@ def run(
     first step, with the loss on all the data; another after the last step.
     """
     order = BatchOrder(len(xs), config.batch_size, orders, str(xs.device))
-    # Every step's losses stay on the device until the end: no sync per step.
-    steps = torch.zeros(config.epochs, len(order.sizes), models.count, device=xs.device)
-    record = Record(steps, order.sizes, [])
+    # Every step's losses stay on the device until the end.
+    steps: list[torch.Tensor] = []
+    taken: list[Taken] = []
+    stopped = False
     for epoch in range(config.epochs):
         snapshot = epoch % config.snapshot_every == 0
         if snapshot and not order.full:  # the loss on all the data, not a batch's
-            record.taken.append((epoch, models.snapshot(), models.losses(xs, ys)))
-        for k, (xb, yb) in enumerate(order.epoch(xs, ys)):
+            taken.append((epoch, models.snapshot(), models.losses(xs, ys)))
+        for xb, yb in order.epoch(xs, ys):
             loss = models.forward(xb, yb)
-            steps[epoch, k] = loss.detach()
+            steps.append(loss.detach())
             if snapshot and order.full:
-                record.taken.append((epoch, models.snapshot(), steps[epoch, k]))
-            # A sync per step, only where the first non-finite loss ends training.
-            if stop and not bool(torch.isfinite(loss).all()):
-                record.stopped = True
-                return record
+                taken.append((epoch, models.snapshot(), steps[-1]))
+            # A sync per step, only where the first non-finite loss ends training
+            # (the largest loss is NaN if any is: max propagates NaN).
+            stopped = stop and not math.isfinite(loss.max().item())
+            if stopped:
+                break
             models.backward(loss)
             optimizer.step()
             optimizer.zero_grad()
-    record.taken.append((config.epochs, models.snapshot(), models.losses(xs, ys)))
-    return record
+        if stopped:
+            break
+    else:
+        taken.append((config.epochs, models.snapshot(), models.losses(xs, ys)))
+    return Record(_grid(steps, config.epochs, order.sizes), order.sizes, taken, stopped)
+
+
+def _grid(steps: list[torch.Tensor], epochs: int, sizes: list[int]) -> torch.Tensor:
+    """The step losses as (epochs, batches per epoch, S), zeros after a stop."""
+    grid = torch.zeros(epochs * len(sizes), *steps[0].shape, device=steps[0].device)
+    grid[: len(steps)] = torch.stack(steps)
+    return grid.reshape(epochs, len(sizes), -1)
 
 
 def divergence(
@@ -201,7 +213,7 @@ def divergences(
 def histories(record: Record, which: Sequence[int]) -> list[History]:
     """The History of each model in `which`, from a record that ran to the end."""
     steps = record.steps.cpu().numpy().astype(np.float64)
-    # Epoch losses as train adds them: in float64, batch by batch, weighted by size.
+    # An epoch's loss: its batches' losses in float64, weighted by their sizes.
     losses = np.zeros((steps.shape[0], steps.shape[2]))  # (epochs, S)
     for k, size in enumerate(record.sizes):
         losses += steps[:, k] * size

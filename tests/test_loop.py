@@ -169,15 +169,17 @@ def test_each_model_gets_its_own_history_from_one_record():
 # --- divergence ---------------------------------------------------------------
 
 
-def test_stopping_at_a_non_finite_loss_takes_no_step_with_it():
-    script = [[1.0], [2.0], [math.inf], [4.0]]
+@pytest.mark.parametrize("bad", [math.inf, math.nan])
+def test_stopping_at_a_non_finite_loss_takes_no_step_with_it(bad):
+    script = [[1.0, 1.0], [2.0, 2.0], [1.0, bad], [4.0, 4.0]]
     record, calls = scripted_run(script, epochs=4, stop=True)
     assert calls.count("step") == 2
     assert calls[-1] == "forward 5"
     assert record.stopped
-    (error,) = divergences(record, [0.5], [""])
-    assert str(error) == (
-        "loss became inf at epoch 2 (lr=0.5); try a smaller learning rate"
+    errors = divergences(record, [0.5, 0.5], ["a: ", "b: "])
+    assert errors[0] is None  # the other model had not diverged when it stopped
+    assert str(errors[1]) == (
+        f"b: loss became {bad} at epoch 2 (lr=0.5); try a smaller learning rate"
     )
 
 
