@@ -1,210 +1,49 @@
 """relu_course: the maths and machinery the lessons of the ReLU course share.
 
-Names load on first use (PEP 562): ``import relu_course`` itself imports
-neither PyTorch nor matplotlib, so a lesson or a test pays only for the parts it
-touches (``rc.relu`` needs NumPy alone; ``rc.train`` brings in PyTorch).
+Every public name of every module is a name of the package: ``rc.relu``,
+``rc.train``. Each module's ``__all__`` lists its own, once.
 
 >>> import relu_course as rc
 >>> rc.relu(-1.5), rc.subdifferential(0.0)
 (0.0, Interval(low=0.0, high=1.0))
 """
 
-from __future__ import annotations
+from relu_course import (
+    activation,
+    animation,
+    batched,
+    data,
+    derivative,
+    dying,
+    loop,
+    panels,
+    regressor,
+    style,
+    training,
+)
+from relu_course.activation import *  # noqa: F403 - the names of each module's __all__
+from relu_course.animation import *  # noqa: F403
+from relu_course.batched import *  # noqa: F403
+from relu_course.data import *  # noqa: F403
+from relu_course.derivative import *  # noqa: F403
+from relu_course.dying import *  # noqa: F403
+from relu_course.loop import *  # noqa: F403
+from relu_course.panels import *  # noqa: F403
+from relu_course.regressor import *  # noqa: F403
+from relu_course.style import *  # noqa: F403
+from relu_course.training import *  # noqa: F403
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from relu_course.activation import (
-        elu,
-        gelu,
-        leaky_relu,
-        positive_part,
-        prelu,
-        relu,
-        relu_python,
-        reshaped_relu,
-        sigmoid,
-        silu,
-        tanh,
-    )
-    from relu_course.animation import (
-        Player,
-        embed,
-        save,
-        training_animation,
-    )
-    from relu_course.batched import train_many
-    from relu_course.derivative import (
-        Interval,
-        ReLUWithConvention,
-        expected_subgradient,
-        finite_difference,
-        measure_grad_at_zero,
-        monte_carlo_subgradient,
-        relu_derivative,
-        relu_left_derivative,
-        relu_right_derivative,
-        relu_with_convention,
-        subdifferential,
-    )
-    from relu_course.dying import (
-        DyingRun,
-        activation_slopes,
-        dead_mask,
-        dying_experiment,
-        nudge,
-    )
-    from relu_course.regressor import (
-        History,
-        PlainSGD,
-        Regressor,
-        Snapshot,
-        TrainConfig,
-        TrainingDivergedError,
-        cubic_data,
-        dead_units,
-        kinks,
-        noisy_quadratic_data,
-        predict,
-        resolve_device,
-        set_seed,
-        train,
-        unit_contributions,
-        unit_outputs,
-        wiggly_data,
-    )
-    from relu_course.style import (
-        COLORS,
-        use_course_style,
-    )
-
-# Every public name -> the module that defines it.
-_MODULE_OF = {
-    # relu_course.activation
-    "elu": "activation",
-    "gelu": "activation",
-    "leaky_relu": "activation",
-    "positive_part": "activation",
-    "prelu": "activation",
-    "relu": "activation",
-    "relu_python": "activation",
-    "reshaped_relu": "activation",
-    "sigmoid": "activation",
-    "silu": "activation",
-    "tanh": "activation",
-    # relu_course.derivative
-    "expected_subgradient": "derivative",
-    "finite_difference": "derivative",
-    "Interval": "derivative",
-    "measure_grad_at_zero": "derivative",
-    "monte_carlo_subgradient": "derivative",
-    "relu_derivative": "derivative",
-    "relu_left_derivative": "derivative",
-    "relu_right_derivative": "derivative",
-    "relu_with_convention": "derivative",
-    "ReLUWithConvention": "derivative",
-    "subdifferential": "derivative",
-    # relu_course.regressor
-    "cubic_data": "regressor",
-    "dead_units": "regressor",
-    "History": "regressor",
-    "PlainSGD": "regressor",
-    "kinks": "regressor",
-    "noisy_quadratic_data": "regressor",
-    "predict": "regressor",
-    "Regressor": "regressor",
-    "resolve_device": "regressor",
-    "set_seed": "regressor",
-    "Snapshot": "regressor",
-    "train": "regressor",
-    "TrainConfig": "regressor",
-    "TrainingDivergedError": "regressor",
-    "unit_contributions": "regressor",
-    "unit_outputs": "regressor",
-    "wiggly_data": "regressor",
-    # relu_course.batched
-    "train_many": "batched",
-    # relu_course.dying
-    "activation_slopes": "dying",
-    "dead_mask": "dying",
-    "dying_experiment": "dying",
-    "DyingRun": "dying",
-    "nudge": "dying",
-    # relu_course.animation
-    "Player": "animation",
-    "embed": "animation",
-    "save": "animation",
-    "training_animation": "animation",
-    # relu_course.style
-    "COLORS": "style",
-    "use_course_style": "style",
-}
-
-__all__ = [
-    "COLORS",
-    "DyingRun",
-    "History",
-    "Interval",
-    "PlainSGD",
-    "Player",
-    "ReLUWithConvention",
-    "Regressor",
-    "Snapshot",
-    "TrainConfig",
-    "TrainingDivergedError",
-    "activation_slopes",
-    "cubic_data",
-    "dead_mask",
-    "dead_units",
-    "dying_experiment",
-    "elu",
-    "embed",
-    "expected_subgradient",
-    "finite_difference",
-    "gelu",
-    "kinks",
-    "leaky_relu",
-    "measure_grad_at_zero",
-    "monte_carlo_subgradient",
-    "noisy_quadratic_data",
-    "nudge",
-    "positive_part",
-    "predict",
-    "prelu",
-    "relu",
-    "relu_derivative",
-    "relu_left_derivative",
-    "relu_python",
-    "relu_right_derivative",
-    "relu_with_convention",
-    "reshaped_relu",
-    "resolve_device",
-    "save",
-    "set_seed",
-    "sigmoid",
-    "silu",
-    "subdifferential",
-    "tanh",
-    "train",
-    "train_many",
-    "training_animation",
-    "unit_contributions",
-    "unit_outputs",
-    "use_course_style",
-    "wiggly_data",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """Import the module that defines `name` the first time it is asked for."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'relu_course' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"relu_course.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# The forms type checkers read (PEP 8's public interface, as mypy and pyright
+# understand it): every module's own list, added up.
+__all__: list[str] = []
+__all__ += activation.__all__
+__all__ += animation.__all__
+__all__ += batched.__all__
+__all__ += data.__all__
+__all__ += derivative.__all__
+__all__ += dying.__all__
+__all__ += loop.__all__
+__all__ += panels.__all__
+__all__ += regressor.__all__
+__all__ += style.__all__
+__all__ += training.__all__

@@ -1,8 +1,9 @@
-"""The three-panel training animation: each unit's relu, each unit scaled by
-w1, and their sum against the target, one frame per History snapshot.
+"""An animation made ready for a page: its frames drawn fast (only what changes),
+stacked in one sprite PNG, and an accessible HTML player that shows them; or
+saved as a GIF or an HTML file.
 
-Artists are created once and only their data change per frame, which is what
-keeps rendering cheap. Introduced in the lesson "Training a ReLU regressor".
+Introduced in the lesson "Training a ReLU regressor", for the animation of
+relu_course.panels.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from html import escape
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -24,86 +25,10 @@ import numpy as np
 from matplotlib.animation import FuncAnimation, HTMLWriter, PillowWriter
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from PIL import Image
 
-from relu_course.regressor import History, predict, unit_contributions, unit_outputs
-from relu_course.style import COLORS
-
-__all__ = ["Player", "embed", "save", "training_animation"]
-
-
-def _limits(values: list[np.ndarray]) -> tuple[float, float]:
-    """y-limits that hold every frame, with a margin."""
-    low = min(float(v.min()) for v in values)
-    high = max(float(v.max()) for v in values)
-    pad = 0.05 * (high - low or 1.0)
-    return low - pad, high + pad
-
-
-def training_animation(
-    history: History, x: Any, y: Any, interval: int = 200
-) -> FuncAnimation:
-    """Animate the snapshots of `history` on data (x, y): one frame per snapshot.
-
-    >>> from relu_course.regressor import cubic_data, train
-    >>> x, y = cubic_data(50)
-    >>> _, history = train(x, y, epochs=20, snapshot_every=10)
-    >>> anim = training_animation(history, x, y)
-    >>> [ax.get_xlabel() for ax in plt.gcf().axes]
-    ['x', 'x', 'x']
-    >>> embed(anim).frames
-    3
-    """
-    if not history.snapshots:
-        raise ValueError("history has no snapshots to animate")
-    xs = np.asarray(x, dtype=float).reshape(-1)
-    ys = np.asarray(y, dtype=float).reshape(-1)
-    if xs.shape != ys.shape:
-        raise ValueError(
-            f"x and y must have the same length, got {xs.size} and {ys.size}"
-        )
-    order = np.argsort(xs)
-    xs, ys = xs[order], ys[order]
-    snaps = history.snapshots
-    outputs = [unit_outputs(s, xs) for s in snaps]
-    contributions = [unit_contributions(s, xs) for s in snaps]
-    predictions = [predict(s, xs) for s in snaps]
-
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
-    titles = (
-        "each unit: relu(w0 x + b0)",
-        "scaled: relu(w0 x + b0) * w1",
-        "sum + b1 vs target",
-    )
-    for ax, title in zip(axes, titles, strict=True):
-        ax.set_title(title)
-        ax.set_xlabel("x")
-        ax.set_xlim(xs[0], xs[-1])
-    axes[0].set_ylabel("unit output")
-    axes[0].set_ylim(*_limits(outputs))
-    axes[1].set_ylim(*_limits(contributions))
-    axes[2].set_ylim(*_limits([*predictions, ys]))
-
-    unit_lines = axes[0].plot(xs, outputs[0])
-    scaled_lines = axes[1].plot(xs, contributions[0])
-    axes[2].plot(xs, ys, color=COLORS["black"], lw=1.5, label="target")
-    (fit_line,) = axes[2].plot(
-        xs, predictions[0], color=COLORS["vermillion"], label="prediction"
-    )
-    axes[2].legend(loc="upper left")
-    title = fig.suptitle("")
-
-    def draw(i: int) -> list[Any]:
-        for line, column in zip(unit_lines, outputs[i].T, strict=True):
-            line.set_ydata(column)
-        for line, column in zip(scaled_lines, contributions[i].T, strict=True):
-            line.set_ydata(column)
-        fit_line.set_ydata(predictions[i])
-        title.set_text(f"epoch {snaps[i].epoch}    loss {snaps[i].loss:.4g}")
-        return [*unit_lines, *scaled_lines, fit_line, title]
-
-    draw(0)
-    return FuncAnimation(fig, draw, frames=len(snaps), interval=interval, blit=False)
+__all__ = ["Player", "embed", "save"]
 
 
 # The player's style and script are the same for every animation: player.css and
@@ -151,8 +76,25 @@ class Player:
         """Show the sprite (written to a file by myst-nb) and then the player."""
         from IPython.display import HTML, Image, display
 
-        display(Image(data=self.sprite, format="png"))
-        display(HTML(self.html))
+        # IPython.display has no annotations.
+        display(Image(data=self.sprite, format="png"))  # type: ignore[no-untyped-call]
+        display(HTML(self.html))  # type: ignore[no-untyped-call]
+
+
+class _AnimationInternals(Protocol):
+    """The private parts of matplotlib's Animation that embed relies on to draw
+    the frames itself (matplotlib's type stubs leave them out)."""
+
+    _fig: Figure
+    _interval: int
+    _drawn_artists: list[Artist] | None  # what the last frame's function returned
+    _draw_was_started: bool
+
+    def _draw_frame(self, framedata: Any) -> None: ...
+
+
+def _internals(anim: FuncAnimation) -> _AnimationInternals:
+    return cast(_AnimationInternals, anim)
 
 
 def _render_frames(anim: FuncAnimation, frame_data: list[Any]) -> list[Image.Image]:
@@ -164,43 +106,45 @@ def _render_frames(anim: FuncAnimation, frame_data: list[Any]) -> list[Image.Ima
     whole draw would. A function that returns no artists gets the whole figure
     drawn for every frame.
     """
-    fig = anim._fig
-    anim._draw_frame(frame_data[0])
-    changing = [a for a in (anim._drawn_artists or []) if isinstance(a, Artist)]
-    if not changing or not isinstance(fig.canvas, FigureCanvasAgg):
-        return [_whole_frame(anim, fig, data) for data in frame_data]
+    inner = _internals(anim)
+    fig, canvas = inner._fig, inner._fig.canvas
+    inner._draw_frame(frame_data[0])
+    changing = [a for a in (inner._drawn_artists or []) if isinstance(a, Artist)]
+    if not changing or not isinstance(canvas, FigureCanvasAgg):
+        return [_whole_frame(inner, data) for data in frame_data]
     axes = list(dict.fromkeys(a.axes for a in changing if a.axes is not None))
-    spines = [spine for ax in axes for spine in ax.spines.values()]
-    legends = [ax.get_legend() for ax in axes if ax.get_legend() is not None]
+    spines: list[Artist] = [spine for ax in axes for spine in ax.spines.values()]
+    legends = [legend for ax in axes if (legend := ax.get_legend()) is not None]
     # In zorder, as a whole draw would: lines, then the spines over them, legends last.
     on_top = sorted([*changing, *spines], key=lambda a: a.get_zorder()) + legends
     animated = [a.get_animated() for a in on_top]
     for artist in on_top:
         artist.set_animated(True)  # left out of the background
+    # backend_agg's methods have no annotations: each call below is typed Any.
     try:
         fig.canvas.draw()
-        background = fig.canvas.copy_from_bbox(fig.bbox)
+        background = canvas.copy_from_bbox(fig.bbox)  # type: ignore[no-untyped-call]
         images = []
         for data in frame_data:
-            anim._draw_frame(data)
-            fig.canvas.restore_region(background)
+            inner._draw_frame(data)
+            canvas.restore_region(background)  # type: ignore[no-untyped-call]
             for artist in on_top:
                 fig.draw_artist(artist)
-            rgba = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()), "RGBA")
-            images.append(_on_white(rgba))
+            pixels = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+            images.append(_on_white(Image.fromarray(pixels, "RGBA")))
     finally:
         for artist, was in zip(on_top, animated, strict=True):
             artist.set_animated(was)
     return images
 
 
-def _whole_frame(anim: FuncAnimation, fig: Any, framedata: Any) -> Image.Image:
+def _whole_frame(inner: _AnimationInternals, framedata: Any) -> Image.Image:
     """One frame, the whole figure drawn."""
-    anim._draw_frame(framedata)
-    return _figure_image(fig)
+    inner._draw_frame(framedata)
+    return _figure_image(inner._fig)
 
 
-def _figure_image(fig: Any) -> Image.Image:
+def _figure_image(fig: Figure) -> Image.Image:
     """The whole figure drawn at its dpi, as an RGB image on white."""
     buffer = BytesIO()
     with mpl.rc_context({"savefig.bbox": "standard", "savefig.transparent": False}):
@@ -236,7 +180,7 @@ def _sprite(frames: list[Image.Image]) -> bytes:
     return buffer.getvalue()
 
 
-def _default_alt(fig: Any, n_frames: int) -> str:
+def _default_alt(fig: Figure, n_frames: int) -> str:
     """Alt text from the figure itself: how many frames and the panels' titles."""
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     panels = f" of {len(titles)} panels: " + "; ".join(titles) if titles else ""
@@ -276,21 +220,13 @@ def embed(
     >>> 'data-frames="3"' in player.html and "end" in player.html
     True
     """
-    fig = anim._fig
+    inner = _internals(anim)
+    fig = inner._fig
     try:
         if dpi is not None and not dpi > 0:
             raise ValueError(f"dpi must be > 0, got {dpi!r}")
         frame_data = list(anim.new_saved_frame_seq())
-        n = len(frame_data)
-        if labels is None:
-            labels = [f"Frame {k + 1} of {n}" for k in range(n)]
-        elif isinstance(labels, str):
-            raise ValueError(f"labels must be one text per frame, not a str: {n} texts")
-        elif len(labels) != n:
-            raise ValueError(
-                f"labels must have one text per frame: got {len(labels)} labels "
-                f"for {n} frames"
-            )
+        texts = _frame_labels(labels, len(frame_data))
         if dpi is not None:
             fig.set_dpi(dpi)
         # Lay the figure out once: every frame then skips the layout pass.
@@ -298,24 +234,33 @@ def embed(
         fig.set_layout_engine("none")
         frames = _render_frames(anim, frame_data)
     finally:
-        anim._draw_was_started = True  # no warning about an animation unrendered
+        inner._draw_was_started = True  # no warning about an animation unrendered
         plt.close(fig)
-    labels = [str(label) for label in labels]
-    alt = _default_alt(fig, n) if alt is None else alt
+    alt = _default_alt(fig, len(frames)) if alt is None else alt
     width, height = frames[0].size
     sprite = _sprite(frames)
-    interval = int(anim._interval)
+    interval = int(inner._interval)
     digest = hashlib.sha256(sprite)
-    digest.update(json.dumps([labels, alt, interval]).encode())
-    html = _player_html(
-        f"course-animation-{digest.hexdigest()[:16]}",
-        labels,
-        alt,
-        width,
-        height,
-        interval,
+    digest.update(json.dumps([texts, alt, interval]).encode())
+    uid = f"course-animation-{digest.hexdigest()[:16]}"
+    html = _player_html(uid, texts, alt, width, height, interval)
+    return Player(
+        sprite=sprite, html=html, frames=len(frames), width=width, height=height
     )
-    return Player(sprite=sprite, html=html, frames=n, width=width, height=height)
+
+
+def _frame_labels(labels: Sequence[str] | None, n: int) -> list[str]:
+    """One caption per frame: `labels` as text, or "Frame k of n" by default."""
+    if labels is None:
+        return [f"Frame {k + 1} of {n}" for k in range(n)]
+    if isinstance(labels, str):
+        raise ValueError(f"labels must be one text per frame, not a str: {n} texts")
+    if len(labels) != n:
+        raise ValueError(
+            f"labels must have one text per frame: got {len(labels)} labels "
+            f"for {n} frames"
+        )
+    return [str(label) for label in labels]
 
 
 def _player_html(

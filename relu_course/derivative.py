@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from numbers import Real
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -42,12 +42,12 @@ class Interval(NamedTuple):
     high: float
 
 
-def _real(z: float, name: str = "z") -> float:
+def _real(z: object, name: str = "z") -> float:
     """z as a float, with a clear error for anything but a finite real number."""
     # A numpy scalar (np.float32(2.0), np.int64(-1)) is a number here too.
-    if _kind(z, name) == "numpy" and np.ndim(z) == 0:
-        z = z.item()
-    if _kind(z, name) != "number" or not math.isfinite(z):
+    if _kind(z, name) == "numpy" and isinstance(z, np.ndarray | np.generic):
+        z = z.item() if z.ndim == 0 else z
+    if _kind(z, name) != "number" or not isinstance(z, Real) or not math.isfinite(z):
         raise ValueError(f"{name} must be a finite real number, got {z!r}")
     return float(z)
 
@@ -181,13 +181,13 @@ class _ReLUAtZero(torch.autograd.Function):
     """relu whose backward uses a chosen slope where the input is exactly 0."""
 
     @staticmethod
-    def forward(ctx, z: torch.Tensor, at_zero: Convention) -> torch.Tensor:  # type: ignore[override]
+    def forward(ctx: Any, z: torch.Tensor, at_zero: Convention) -> torch.Tensor:
         ctx.save_for_backward(z)
         ctx.at_zero = at_zero
         return z.clamp(min=0)
 
     @staticmethod
-    def backward(ctx, grad_out: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor, None]:
         (z,) = ctx.saved_tensors
         if ctx.at_zero == "random":
             slope_at_zero = torch.rand_like(z)
@@ -208,7 +208,9 @@ def relu_with_convention(z: torch.Tensor, at_zero: Convention = 0.0) -> torch.Te
     if not isinstance(z, torch.Tensor):
         raise TypeError(f"z must be a torch tensor, got {type(z).__name__}")
     _check_convention(at_zero)
-    return _ReLUAtZero.apply(z, at_zero)
+    # Function.apply is unannotated in torch: what it returns is forward's result.
+    out: torch.Tensor = _ReLUAtZero.apply(z, at_zero)  # type: ignore[no-untyped-call]
+    return out
 
 
 class ReLUWithConvention(torch.nn.Module):
@@ -233,7 +235,7 @@ class ReLUWithConvention(torch.nn.Module):
 def _grad_at_zero(f: Callable[[torch.Tensor], torch.Tensor]) -> float:
     """d f / d z at z = 0, as PyTorch's autograd computes it."""
     z = torch.zeros((), requires_grad=True)
-    f(z).backward()
+    torch.autograd.backward(f(z))  # f(z).backward(), which torch leaves unannotated
     assert z.grad is not None
     return float(z.grad)
 

@@ -19,14 +19,10 @@ import numpy as np
 import torch
 
 from relu_course.batched import train_many
-from relu_course.regressor import (
-    Regressor,
-    TrainConfig,
-    TrainingDivergedError,
-    _column,
-    set_seed,
-    train,
-)
+from relu_course.data import as_column
+from relu_course.loop import TrainingDivergedError
+from relu_course.regressor import History, Regressor
+from relu_course.training import TrainConfig, set_seed, train
 
 __all__ = ["DyingRun", "activation_slopes", "dead_mask", "dying_experiment", "nudge"]
 
@@ -60,7 +56,7 @@ def activation_slopes(model: Regressor, x: Any) -> np.ndarray:
     """
     if not isinstance(model, Regressor):
         raise TypeError(f"model must be a Regressor, got {type(model).__name__}")
-    xs = _column(x, "x").to(model.hidden.weight.device)
+    xs = as_column(x, "x").to(model.hidden.weight.device)
     with torch.no_grad():
         z = model.hidden(xs)
     return _slopes(model.activation, z).cpu().numpy()
@@ -84,7 +80,8 @@ def dead_mask(model: Regressor, x: Any, tol: float = 0.0) -> np.ndarray:
     array([False,  True])
     """
     _check_tol(tol)
-    return (np.abs(activation_slopes(model, x)) <= tol).all(axis=0)
+    dead: np.ndarray = (np.abs(activation_slopes(model, x)) <= tol).all(axis=0)
+    return dead
 
 
 def _check_tol(tol: float) -> None:
@@ -108,7 +105,7 @@ def _dead_counts(models: list[Regressor], x: Any, tol: float) -> list[int]:
         repr(m.activation) != repr(activation) for m in models
     ):
         return [int(dead_mask(model, x, tol).sum()) for model in models]
-    xs = _column(x, "x").to(models[0].hidden.weight.device)
+    xs = as_column(x, "x").to(models[0].hidden.weight.device)
     with torch.no_grad():
         w0 = torch.stack([m.hidden.weight for m in models])  # (S, H, 1)
         b0 = torch.stack([m.hidden.bias for m in models])  # (S, H)
@@ -153,24 +150,9 @@ def dying_experiment(
     _check_tol(tol)
     config = replace(config or TrainConfig(), **overrides)
     seeds = list(seeds)
-    models = []
-    for seed in seeds:
-        set_seed(seed)
-        model = Regressor(config.n_hidden, activation=activation())
-        with torch.no_grad():
-            model.hidden.bias += bias_offset
-        models.append(model)
+    models = [_shifted(seed, config, activation, bias_offset) for seed in seeds]
     dead_at_start = _dead_counts(models, x, tol)
-    if batched:
-        # orders=seeds: each model's mini-batch order is that of train(seed=seed).
-        trained = train_many(x, y, models, config, orders=seeds) if seeds else []
-    else:
-        trained = []
-        for seed, model in zip(seeds, models, strict=True):
-            try:
-                trained.append(train(x, y, config, model=model, seed=seed))
-            except TrainingDivergedError:
-                trained.append(None)
+    trained = _trained(x, y, models, seeds, config, batched)
     dead_at_end = iter(_dead_counts([r[0] for r in trained if r is not None], x, tol))
     runs = []
     for seed, start, result in zip(seeds, dead_at_start, trained, strict=True):
@@ -181,6 +163,41 @@ def dying_experiment(
             dead = next(dead_at_end)
             runs.append(DyingRun(seed, start, dead, history.final.loss, model))
     return runs
+
+
+def _shifted(
+    seed: int,
+    config: TrainConfig,
+    activation: Callable[[], torch.nn.Module],
+    bias_offset: float,
+) -> Regressor:
+    """The Regressor `train` builds for this seed, its hidden biases shifted."""
+    set_seed(seed)
+    model = Regressor(config.n_hidden, activation=activation())
+    with torch.no_grad():
+        model.hidden.bias.add_(bias_offset)  # in place, as += would
+    return model
+
+
+def _trained(
+    x: Any,
+    y: Any,
+    models: list[Regressor],
+    seeds: list[int],
+    config: TrainConfig,
+    batched: bool,
+) -> list[tuple[Regressor, History] | None]:
+    """Each model trained with its seed's mini-batch order; None where it diverged."""
+    if batched:
+        # orders=seeds: each model's mini-batch order is that of train(seed=seed).
+        return train_many(x, y, models, config, orders=seeds) if seeds else []
+    trained: list[tuple[Regressor, History] | None] = []
+    for seed, model in zip(seeds, models, strict=True):
+        try:
+            trained.append(train(x, y, config, model=model, seed=seed))
+        except TrainingDivergedError:
+            trained.append(None)
+    return trained
 
 
 def nudge(model: torch.nn.Module, seed: int, steps: int = 1) -> torch.nn.Module:

@@ -5,8 +5,13 @@ Introduced in the lesson "What is ReLU?".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib as mpl
 from cycler import cycler
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["COLORS", "use_course_style"]
 
@@ -22,7 +27,7 @@ COLORS = {
     "black": "#000000",
 }
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "axes.prop_cycle": cycler(
         color=[
             COLORS[c]

@@ -1,5 +1,6 @@
 """Unit tests of relu_course.batched: train_many against `train` run one model at
-a time, as micrograd checks itself against PyTorch, and its refusals.
+a time, as micrograd checks itself against PyTorch, its divergence report and
+its refusals.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import pytest
 import torch
 
 import relu_course as rc
-from relu_course.batched import _SNAPSHOT_NAMES, _relu_gradients, train_many
-from relu_course.regressor import LOSSES, _training_data
+from relu_course.batched import train_many
 
 X, Y = rc.cubic_data(40)
 SEEDS = [0, 1, 2]
@@ -139,47 +139,6 @@ def test_bad_learning_rates_per_model_are_refused(lrs, overrides, error, message
         train_many(X, Y, seeded(SEEDS), epochs=1, lrs=lrs, **overrides)
 
 
-@pytest.mark.parametrize("batches", ["shared", "one per model"])
-@pytest.mark.parametrize("loss", ["mse", "mae"])
-def test_relu_gradients_by_hand_are_those_autograd_gives_each_model(loss, batches):
-    xs, ys = _training_data(X, Y, rc.TrainConfig())
-    models = seeded(SEEDS)
-    with torch.no_grad():  # unit 0's kink on a data point: relu'(0) is 0 there
-        for model in models:
-            model.hidden.weight[0] = 1.0
-            model.hidden.bias[0] = -xs[3, 0]
-    if batches == "shared":
-        xb, yb = xs[:16], ys[:16]
-    else:
-        index = torch.stack([torch.randperm(40)[:16] for _ in SEEDS])
-        xb, yb = xs[index], ys[index]  # (S, 16, 1)
-    params, _ = torch.func.stack_module_state(models)
-    losses, grads = _relu_gradients(models[0], params, loss)(xb, yb)
-    for i, model in enumerate(models):
-        xi, yi = (xb, yb) if batches == "shared" else (xb[i], yb[i])
-        want = LOSSES[loss]()(model(xi), yi)
-        want.backward()
-        torch.testing.assert_close(losses[i], want.detach())
-        for name, grad in zip(_SNAPSHOT_NAMES, grads, strict=True):
-            torch.testing.assert_close(grad[i], model.get_parameter(name).grad)
-            # fused Adam reads a strided gradient's memory as if it were contiguous
-            assert grad.is_contiguous(), name
-
-
-@pytest.mark.parametrize(
-    "model",
-    [
-        rc.Regressor(5, activation=torch.nn.LeakyReLU(0.1)),
-        rc.Regressor(5, activation=rc.ReLUWithConvention(0.5)),
-        Subclassed(5),
-    ],
-    ids=["leaky relu", "relu with another slope at 0", "a subclass"],
-)
-def test_anything_but_a_plain_relu_regressor_gets_its_gradients_from_autograd(model):
-    params, _ = torch.func.stack_module_state([model])
-    assert _relu_gradients(model, params, "mse") is None
-
-
 def test_without_orders_every_model_takes_the_mini_batches_of_the_config_seed():
     config = rc.TrainConfig(epochs=8, lr=1e-2, optimizer="adam", batch_size=10, seed=4)
     models = seeded(SEEDS)
@@ -227,6 +186,31 @@ def test_a_diverging_model_gives_none_and_the_others_train_as_if_alone(
     for index in (0, 2):
         assert_same_training(got[index], want[index])
         assert np.isfinite(got[index][1].losses).all()
+
+
+@pytest.mark.parametrize("activation", [torch.nn.ReLU, ACTIVATIONS["PReLU"]])
+def test_asked_to_raise_a_diverging_model_raises_what_train_raises_naming_it(
+    activation,
+):
+    config = rc.TrainConfig(epochs=20, lr=1e-4)
+    models = seeded(SEEDS, activation)
+    with torch.no_grad():
+        for parameter in models[1].parameters():
+            parameter.mul_(1e5)  # huge weights: the loss overflows
+    before = [copy.deepcopy(model.state_dict()) for model in models]
+    with pytest.raises(rc.TrainingDivergedError) as alone:
+        rc.train(X, Y, config, model=copy.deepcopy(models[1]))
+    with pytest.raises(rc.TrainingDivergedError) as batched:
+        train_many(X, Y, models, config, diverged="raise")
+    assert str(batched.value) == f"models[1]: {alone.value}"
+    for model, state in zip(models, before, strict=True):  # all left as given
+        for name, tensor in model.state_dict().items():
+            assert torch.equal(tensor, state[name]), name
+
+
+def test_a_bad_choice_for_a_diverged_model_is_refused():
+    with pytest.raises(ValueError, match="diverged must be 'none' or 'raise'"):
+        train_many(X, Y, seeded(SEEDS), epochs=1, diverged="skip")
 
 
 def test_a_single_model_trains_like_train():
