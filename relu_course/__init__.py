@@ -17,6 +17,7 @@ from relu_course import (
     dying,
     loop,
     panels,
+    plane,
     regressor,
     style,
     training,
@@ -29,6 +30,7 @@ from relu_course.derivative import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
 from relu_course.loop import *  # noqa: F403
 from relu_course.panels import *  # noqa: F403
+from relu_course.plane import *  # noqa: F403
 from relu_course.regressor import *  # noqa: F403
 from relu_course.style import *  # noqa: F403
 from relu_course.training import *  # noqa: F403
@@ -44,6 +46,7 @@ __all__ += derivative.__all__
 __all__ += dying.__all__
 __all__ += loop.__all__
 __all__ += panels.__all__
+__all__ += plane.__all__
 __all__ += regressor.__all__
 __all__ += style.__all__
 __all__ += training.__all__
