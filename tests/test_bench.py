@@ -228,6 +228,7 @@ def test_a_median_is_shown_with_its_range_unless_there_is_one_value():
     assert rows.med([3.0, 1.0, 2.0]) == "2.0 s (1.0-3.0)"
     assert rows.med([1.234], "ms", 0) == "1 ms"
     assert rows.verdict(4.0, 5.0) == "met"
+    assert rows.verdict(5.0, 5.0) == "met"  # a limit reached is met
     assert rows.verdict(6.0, 5.0) == "**missed**"
     assert rows.verdict(6.0, 5.0, at_least=True) == "met"
     assert rows.row("a build", [2.0, 4.0, 9.0], 5) == (
