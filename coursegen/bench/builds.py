@@ -75,17 +75,17 @@ class Ran(NamedTuple):
 def run(command: list[str], cwd: Path) -> Ran:
     """Run command and time it; stop the bench if it fails."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None  # stdout=PIPE
     lines: list[str] = []
     marks: dict[str, float] = {}
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith("== "):
-            marks[line[3:].strip()] = time.perf_counter() - start
-    if process.wait() != 0:
+    with subprocess.Popen(  # closes the pipe and waits for the command
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None  # stdout=PIPE
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("== "):
+                marks[line[3:].strip()] = time.perf_counter() - start
+    if process.returncode != 0:
         sys.stdout.write("".join(lines[-60:]))
         raise SystemExit(f"bench: `{' '.join(command)}` failed in {cwd}")
     return Ran(time.perf_counter() - start, "".join(lines), marks)
