@@ -55,3 +55,30 @@ def test_a_kernel_answers_over_ipc_says_nothing_on_stderr_and_leaves_no_socket(
 def test_nbval_starts_its_kernels_with_the_course_manager():
     # tests/conftest.py swaps it in, so `make test` starts no TCP kernel
     assert nbval.kernel.KernelManager is kernels.CourseKernelManager
+
+
+def test_a_kernel_does_not_inherit_coverages_subprocess_measurement(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", "{}")
+    monkeypatch.setenv("COURSE_KERNEL_PROBE", "inherited")
+    manager = kernels.CourseKernelManager(kernel_name="python3")
+    manager.start_kernel(cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        code = (
+            "import os; print(os.environ.get('COVERAGE_PROCESS_CONFIG'), "
+            "os.environ.get('COURSE_KERNEL_PROBE'))"
+        )
+        printed = []
+        client.execute_interactive(
+            code,
+            timeout=60,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+        assert "".join(printed).split() == ["None", "inherited"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
