@@ -80,4 +80,3 @@ def test_a_kernel_shows_figures_sharp_after_use_course_style():
     shown = output["metadata"]["image/png"]
     assert (png.width // 2, png.height // 2) == (shown["width"], shown["height"])
     assert float(png.info[rc.TEXT_PX_KEY]) == pytest.approx(11 * 200 / 72, abs=0.01)
-

@@ -50,8 +50,8 @@ def _display_size(
 
 def visit_image(self: HTML5Translator, node: nodes.image) -> None:
     """The image with its size, loaded lazily and decoded off the main thread;
-    a figure that records its smallest text is never shown too narrow to read
-    it (LEGIBLE_PX): wider than the column, it scrolls sideways (site CSS)."""
+    a figure that records its smallest text gets the narrowest width that keeps
+    it legible (LEGIBLE_PX), which the site CSS applies on narrow screens."""
     size, pixels = _display_size(self, node)
     node.setdefault("loading", "lazy")
     start = len(self.body)
@@ -63,7 +63,7 @@ def visit_image(self: HTML5Translator, node: nodes.image) -> None:
     if text_px and pixels:
         narrowest = math.ceil(pixels[0] * LEGIBLE_PX / text_px)
         extra += f'data-smallest-text-px="{text_px:g}" '
-        extra += f'style="min-width: {narrowest}px" '
+        extra += f'style="--course-min-width: {narrowest}px" '
     for index in range(len(self.body) - 1, start - 1, -1):
         if self.body[index].startswith("<img "):
             self.body[index] = extra + self.body[index][len("<img ") :]

@@ -19,6 +19,7 @@ from coursegen.sphinx.images import LEGIBLE_PX
 SITE = site_under_test(Path(__file__).resolve().parents[2])
 LESSONS = sorted(str(p.relative_to(SITE)) for p in (SITE / "lessons").glob("*.html"))
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 # Every figure of the page loaded (they are lazy), then, for each, its smallest
 # text in CSS pixels as displayed: null where the figure records none.
@@ -34,6 +35,7 @@ MEASURE = """async () => {
       natural: img.naturalWidth,
       shown: shown,
       px: recorded ? (Number(recorded) * shown) / img.naturalWidth : null,
+      fits: shown <= img.closest(".cell_output").clientWidth,
     };
   });
 }"""
@@ -61,7 +63,7 @@ def test_no_figure_text_is_smaller_than_legible_at_phone_width(browser, base_url
 
 
 def test_a_figure_shown_at_column_width_would_be_caught_as_too_small(browser, base_url):
-    # The check can fail: the training page's figures, their min-width removed
+    # The check can fail: the training page's figures, their min width removed
     # (as before this fix), shrink to the phone's column and fall under it.
     context = browser.new_context(viewport=PHONE)
     try:
@@ -69,12 +71,17 @@ def test_a_figure_shown_at_column_width_would_be_caught_as_too_small(browser, ba
         page.goto(base_url + "lessons/training.html", wait_until="load")
         page.evaluate(
             "() => document.querySelectorAll('main img')"
-            ".forEach((img) => img.style.removeProperty('min-width'))"
+            ".forEach((img) => img.style.removeProperty('--course-min-width'))"
         )
         figures = page.evaluate(MEASURE)
     finally:
         context.close()
     assert all(f["px"] < LEGIBLE_PX for f in figures), figures
+
+
+def test_on_a_desktop_figures_fit_the_column(browser, base_url):
+    figures = figures_at(browser, base_url, "lessons/training.html", DESKTOP)
+    assert figures and all(f["fits"] for f in figures), figures
 
 
 def test_a_wide_figure_scrolls_inside_its_output_not_the_page(browser, base_url):
