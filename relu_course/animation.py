@@ -216,9 +216,9 @@ def embed(
     times it and stacked in one palette PNG that records the frames' smallest
     text (relu_course.figures); in a notebook the result shows as two outputs,
     the image (a file of its own on a built page, not inlined in the HTML) and
-    the player. The figure is closed. `labels` are the frames' captions (default "Frame k of n"),
-    `alt` the image's alt text (default: the panels' titles). Nothing plays until
-    the reader presses play; with prefers-reduced-motion, play steps at most one
+    the player. The figure is closed. `labels` are the frames' captions
+    (default "Frame k of n"), `alt` the image's alt text (default: the panels'
+    titles). Nothing plays until the reader presses play; with prefers-reduced-motion, play steps at most one
     frame a second. Ids are a hash of the content: the same animation gives the
     same output. Without JavaScript the page shows the first frame.
 

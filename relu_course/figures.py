@@ -70,7 +70,7 @@ def _sharp_png(fig: Figure) -> Any:
     points = smallest_text_pt(fig)
     dpi = fig.dpi * PIXEL_DENSITY  # the dpi retina_figure draws at
     metadata = {} if points is None else {TEXT_PX_KEY: text_px(points, dpi)}
-    return retina_figure(fig, base64=True, metadata=metadata)
+    return retina_figure(fig, base64=True, metadata=metadata)  # type: ignore[no-untyped-call]
 
 
 def show_sharp_figures() -> None:
@@ -79,7 +79,7 @@ def show_sharp_figures() -> None:
         from IPython import get_ipython
     except ImportError:
         return
-    shell = get_ipython()  # type: ignore[no-untyped-call]
+    shell = get_ipython()
     if shell is None:
         return
     # Importing the inline backend sets up its own PNG formatter, once: after
