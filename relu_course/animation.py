@@ -197,6 +197,20 @@ def _sprite(
     return buffer.getvalue()
 
 
+def _dense_sprite(
+    frames: list[Image.Image], points: float | None, dpi: float
+) -> tuple[bytes, int, int]:
+    """The sprite of frames drawn at `dpi` (PIXEL_DENSITY times their display
+    size), recording their smallest text of `points`; and a frame's display size.
+    """
+    # The frame's pixels over PIXEL_DENSITY, rounded up: the sprite pads each
+    # frame to a whole multiple of it, so the player finds it exactly.
+    width, height = (-(-size // PIXEL_DENSITY) for size in frames[0].size)
+    text = {} if points is None else {TEXT_PX_KEY: text_px(points, dpi)}
+    cell = (width * PIXEL_DENSITY, height * PIXEL_DENSITY)
+    return _sprite(frames, cell, text), width, height
+
+
 def _default_alt(fig: Figure, n_frames: int) -> str:
     """Alt text from the figure itself: how many frames and the panels' titles."""
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
@@ -212,15 +226,15 @@ def embed(
 ) -> Player:
     """The animation as a sprite image and an accessible HTML player, offline.
 
-    Frames are shown at `dpi` (default: the figure's), rendered at PIXEL_DENSITY
-    times it and stacked in one palette PNG that records the frames' smallest
-    text (relu_course.figures); in a notebook the result shows as two outputs,
-    the image (a file of its own on a built page, not inlined in the HTML) and
-    the player. The figure is closed. `labels` are the frames' captions
-    (default "Frame k of n"), `alt` the image's alt text (default: the panels'
-    titles). Nothing plays until the reader presses play; with prefers-reduced-motion, play steps at most one
-    frame a second. Ids are a hash of the content: the same animation gives the
-    same output. Without JavaScript the page shows the first frame.
+    Frames are shown at `dpi` (default: the figure's), drawn at PIXEL_DENSITY times
+    it and stacked in one palette PNG recording their smallest text
+    (relu_course.figures); in a notebook the result shows as two outputs, the image
+    (a file of its own on a built page) and the player. The figure is closed.
+    `labels` are the frames' captions (default "Frame k of n"), `alt` the image's
+    alt text (default: the panels' titles). Nothing plays until the reader presses
+    play; with prefers-reduced-motion, play steps at most one frame a second. Ids
+    are a hash of the content: the same animation gives the same output. Without
+    JavaScript the page shows the first frame.
 
     Hooks for tests and styles: the root `.course-animation` has `data-frame`
     (shown frame, 0-based, updated on every change), `data-frames` (count) and
@@ -245,8 +259,7 @@ def embed(
             raise ValueError(f"dpi must be > 0, got {dpi!r}")
         frame_data = list(anim.new_saved_frame_seq())
         texts = _frame_labels(labels, len(frame_data))
-        shown_dpi = fig.dpi if dpi is None else dpi
-        fig.set_dpi(shown_dpi * PIXEL_DENSITY)
+        fig.set_dpi((fig.dpi if dpi is None else dpi) * PIXEL_DENSITY)
         # Lay the figure out once: every frame then skips the layout pass.
         fig.canvas.draw()
         fig.set_layout_engine("none")
@@ -256,12 +269,7 @@ def embed(
         inner._draw_was_started = True  # no warning about an animation unrendered
         plt.close(fig)
     alt = _default_alt(fig, len(frames)) if alt is None else alt
-    # Display size: the frame's pixels over PIXEL_DENSITY, rounded up (the sprite
-    # pads each frame to a whole multiple of it, so the player finds it exactly).
-    width, height = (-(-size // PIXEL_DENSITY) for size in frames[0].size)
-    text = {} if points is None else {TEXT_PX_KEY: text_px(points, fig.dpi)}
-    cell = (width * PIXEL_DENSITY, height * PIXEL_DENSITY)
-    sprite = _sprite(frames, cell, text)
+    sprite, width, height = _dense_sprite(frames, points, fig.dpi)
     interval = int(inner._interval)
     digest = hashlib.sha256(sprite)
     digest.update(json.dumps([texts, alt, interval]).encode())
