@@ -15,6 +15,7 @@ from relu_course import (
     data,
     derivative,
     dying,
+    figures,
     initialisation,
     loop,
     panels,
@@ -29,6 +30,7 @@ from relu_course.batched import *  # noqa: F403
 from relu_course.data import *  # noqa: F403
 from relu_course.derivative import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
+from relu_course.figures import *  # noqa: F403
 from relu_course.initialisation import *  # noqa: F403
 from relu_course.loop import *  # noqa: F403
 from relu_course.panels import *  # noqa: F403
@@ -46,6 +48,7 @@ __all__ += batched.__all__
 __all__ += data.__all__
 __all__ += derivative.__all__
 __all__ += dying.__all__
+__all__ += figures.__all__
 __all__ += initialisation.__all__
 __all__ += loop.__all__
 __all__ += panels.__all__
