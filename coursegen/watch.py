@@ -20,13 +20,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
-from coursegen import editions, serve
-from coursegen.course import EDITIONS, ROOT
+from coursegen import editions, execute, serve
+from coursegen.course import CACHE, EDITIONS, ROOT, toc_lessons
 
 POLL = 0.4  # seconds between looks at the files: a save shows within one
 WATCHED = ("lessons", "book", "relu_course", "classes", "_config.yml", "_toc.yml")
@@ -127,11 +127,35 @@ class Watcher:
         self.server: ThreadingHTTPServer | None = None
         self.seen = snapshot(root)
 
-    def build(self) -> bool:
-        """Build as `make book` does (in a process of its own); True if it did."""
+    def build(self, changed: Sequence[Path] = ()) -> bool:
+        """Build as `make book` does (in a process of its own); True if it did.
+
+        After saves of lessons alone, which cannot change the cache key, only
+        those lessons may need to execute: the watcher runs them itself, then
+        Sphinx, sparing a process and a reading of every other lesson.
+        """
+        folder = self.root / "lessons"
+        if changed and all(p.parent == folder and p.suffix == ".md" for p in changed):
+            return self._build_after(changed)
         options = [] if self.edition == "public" else ["--edition", self.edition]
         command = [sys.executable, "-m", "coursegen", "book", *options]
         return subprocess.run(command, cwd=self.root, check=False).returncode == 0
+
+    def _build_after(self, lessons: Sequence[Path]) -> bool:
+        """Execute the saved lessons if their code changed, then render the book."""
+        cache = execute.Cache(self.root / CACHE.relative_to(ROOT))
+        saved = [path for path in toc_lessons(self.root) if path in lessons]
+        if execute.run(saved, cache, execute.CORES) != 0:
+            return False
+        try:
+            if self.edition != "public":
+                editions.build_edition(self.edition, self.root)
+            else:
+                command = editions.jupyter_book(self.root)
+                subprocess.run(command, cwd=self.root, check=True)
+        except subprocess.CalledProcessError:
+            return False
+        return True
 
     def serve(self, port: int = 0) -> str:
         """Serve the built site in a thread; its address."""
@@ -162,7 +186,7 @@ class Watcher:
         names = ", ".join(str(path.relative_to(self.root)) for path in changed)
         print(f"changed: {names}: rebuilding", flush=True)
         started = time.perf_counter()
-        if not self.build():
+        if not self.build(changed):
             print("the build failed (see above); the site is the last one built")
             return None
         took = time.perf_counter() - started
