@@ -128,7 +128,7 @@ class Watcher:
         self.seen = snapshot(root)
 
     def build(self, changed: Sequence[Path] = ()) -> bool:
-        """Build as `make book` does (in a process of its own); True if it did.
+        """Build as `make book` does, in a process of its own; True if it did.
 
         After saves of lessons alone, which cannot change the cache key, only
         those lessons may need to execute: the watcher runs them itself, then
