@@ -334,4 +334,69 @@ def _one_torch_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module")
+def cubic():
+    """The course's cubic data set (relu_course.data.cubic_data), default size."""
+    import relu_course as rc
+
+    return rc.cubic_data()
+
+
+@pytest.fixture(scope="module")
+def trained(cubic):
+    """A short full-batch run on `cubic`: 25 epochs, a snapshot every 10."""
+    import relu_course as rc
+
+    x, y = cubic
+    model, history = rc.train(x, y, epochs=25, snapshot_every=10, n_hidden=6)
+    return model, history
+
+
+@pytest.fixture
+def small_renders():
+    """Figures rendered at a low resolution (fast), and none left open after."""
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"savefig.dpi": 30}):
+        yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def training_run():
+    """cubic data on 40 points, shuffled, and a 20-epoch history of a 3-unit
+    regressor (3 snapshots): what the animation tests animate."""
+    import numpy as np
+
+    import relu_course as rc
+
+    x, y = rc.cubic_data(40)
+    order = np.random.default_rng(0).permutation(len(x))
+    x, y = x[order], y[order]
+    _, history = rc.train(x, y, epochs=20, snapshot_every=10, n_hidden=3)
+    assert [s.epoch for s in history.snapshots] == [0, 10, 20]
+    return x, y, history
+
+
+@pytest.fixture
+def animate(training_run):
+    """Make training animations of `training_run`; every one left unrendered is
+    drawn once at the end (matplotlib warns about an animation deleted unrendered,
+    and warnings are errors)."""
+    import relu_course as rc
+
+    made = []
+
+    def make(**kwargs):
+        x, y, history = training_run
+        anim = rc.training_animation(history, x, y, **kwargs)
+        made.append(anim)
+        return anim
+
+    yield make
+    for anim in made:
+        if not getattr(anim, "_draw_was_started", True):
+            anim._fig.canvas.draw()  # one real render; starts the animation
+
+
 # --- end of the unit-test block ------------------------------------------------

@@ -14,20 +14,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAD = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-"""
+# The front matter every lesson starts with, as `make lesson` writes it.
+TEMPLATE = (ROOT / "tools" / "lesson_template.md").read_text()
+HEAD = TEMPLATE[: TEMPLATE.index("\n---\n", 4) + 5] + "\n"
 
 
 def write(root: Path, lessons: dict[str, str]) -> Path:

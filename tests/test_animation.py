@@ -27,43 +27,8 @@ from relu_course import animation
 
 mpl.use("Agg")
 
-N_HIDDEN = 3
 
-
-@pytest.fixture(autouse=True)
-def _small_renders_and_no_open_figures():
-    # Frames are rendered at a low resolution to keep the tests fast.
-    with mpl.rc_context({"savefig.dpi": 30}):
-        yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def run():
-    """cubic data on 40 points, shuffled, and a 20-epoch history (3 snapshots)."""
-    x, y = rc.cubic_data(40)
-    order = np.random.default_rng(0).permutation(len(x))
-    x, y = x[order], y[order]
-    _, history = rc.train(x, y, epochs=20, snapshot_every=10, n_hidden=N_HIDDEN)
-    assert [s.epoch for s in history.snapshots] == [0, 10, 20]
-    return x, y, history
-
-
-@pytest.fixture
-def animate(run):
-    """Make animations of `run`; any left unrendered is drawn once at the end."""
-    made = []
-
-    def make(**kwargs):
-        x, y, history = run
-        anim = rc.training_animation(history, x, y, **kwargs)
-        made.append(anim)
-        return anim
-
-    yield make
-    for anim in made:
-        if not getattr(anim, "_draw_was_started", True):
-            anim._fig.canvas.draw()  # one real render; starts the animation
+pytestmark = pytest.mark.usefixtures("small_renders")
 
 
 def sprite_of(player) -> Image.Image:
@@ -71,9 +36,11 @@ def sprite_of(player) -> Image.Image:
     return Image.open(BytesIO(player.sprite))
 
 
-def test_embed_stacks_one_frame_per_snapshot_of_equal_height_in_one_png(animate, run):
+def test_embed_stacks_one_frame_per_snapshot_of_equal_height_in_one_png(
+    animate, training_run
+):
     player = rc.embed(animate())
-    n = len(run[2].snapshots)
+    n = len(training_run[2].snapshots)
     assert player.frames == n
     assert player.sprite[:8] == b"\x89PNG\r\n\x1a\n"
     sprite = sprite_of(player)
@@ -134,9 +101,9 @@ def test_a_notebook_shows_the_sprite_and_then_the_player(animate, monkeypatch):
     assert html.data == player.html
 
 
-def test_the_player_has_the_hooks_the_browser_tests_use(animate, run):
+def test_the_player_has_the_hooks_the_browser_tests_use(animate, training_run):
     html = rc.embed(animate()).html
-    n = len(run[2].snapshots)
+    n = len(training_run[2].snapshots)
     root = re.search(r'<div class="course-animation" id="([\w-]+)"[^>]*>', html)
     assert root, html[:300]
     assert 'data-frame="0"' in root[0]
@@ -186,9 +153,9 @@ def test_the_player_never_starts_by_itself_and_minds_reduced_motion(animate):
     assert html.count(" start();") == 1
 
 
-def test_the_labels_default_to_frame_k_of_n(animate, run):
+def test_the_labels_default_to_frame_k_of_n(animate, training_run):
     html = rc.embed(animate()).html
-    n = len(run[2].snapshots)
+    n = len(training_run[2].snapshots)
     assert f">Frame 1 of {n}</span>" in html
     labels = re.search(r'data-labels="([^"]*)"', html)[1]
     assert json.loads(unescape(labels)) == [
@@ -196,8 +163,8 @@ def test_the_labels_default_to_frame_k_of_n(animate, run):
     ]
 
 
-def test_the_labels_given_are_shown_as_text_and_escaped(animate, run):
-    epochs = [s.epoch for s in run[2].snapshots]
+def test_the_labels_given_are_shown_as_text_and_escaped(animate, training_run):
+    epochs = [s.epoch for s in training_run[2].snapshots]
     labels = [f"Epoch {e} of {epochs[-1]} <&>" for e in epochs]
     html = rc.embed(animate(), labels=labels).html
     assert f">Epoch 0 of {epochs[-1]} &lt;&amp;&gt;</span>" in html
@@ -213,9 +180,9 @@ def test_labels_not_one_per_frame_are_refused_naming_the_argument(animate, label
     assert plt.get_fignums() == []
 
 
-def test_the_default_alt_text_names_the_panels(animate, run):
+def test_the_default_alt_text_names_the_panels(animate, training_run):
     html = rc.embed(animate()).html
-    n = len(run[2].snapshots)
+    n = len(training_run[2].snapshots)
     alt = unescape(re.search(r'data-alt="([^"]*)"', html)[1])
     assert alt == (
         f"Animation in {n} frames of 3 panels: each unit: relu(w0 x + b0); "
@@ -265,7 +232,7 @@ def test_a_40_frame_animation_like_the_lessons_weighs_under_a_megabyte():
     assert len(player.sprite) + len(html) < 1_000_000
 
 
-def test_save_writes_a_gif_with_one_frame_per_snapshot(animate, run, tmp_path):
+def test_save_writes_a_gif_with_one_frame_per_snapshot(animate, training_run, tmp_path):
     from PIL import Image
 
     anim = animate()
@@ -273,7 +240,7 @@ def test_save_writes_a_gif_with_one_frame_per_snapshot(animate, run, tmp_path):
     assert path == tmp_path / "training.gif"
     assert path.read_bytes()[:4] == b"GIF8"
     with Image.open(path) as gif:
-        assert gif.n_frames == len(run[2].snapshots)
+        assert gif.n_frames == len(training_run[2].snapshots)
 
 
 def test_save_writes_an_html_player(animate, tmp_path):

@@ -28,24 +28,15 @@ from coursegen import course, expected, new_lesson
 from coursegen import editions as edition
 from coursegen import execute as execute_lessons
 from coursegen.sphinx import downloads, publish
+from tests import small_course
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = "https://github.com/example-org/relu-course"
 
 
-LESSON = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+LESSON = (
+    small_course.HEAD
+    + """\
 (lesson-{name})=
 # Lesson {name}
 
@@ -90,6 +81,7 @@ assert solution_code_{name} == 4
 Why is {{ref}}`ex-{name}-double` easy?
 :::
 """
+)
 NAMES = ("alpha", "beta", "gamma")
 TEMPLATE = "from-template"  # a fourth lesson, made by `make lesson`'s template
 CLASS = {"title": "Two lessons", "lessons": ["beta", "alpha"], "welcome": "hello.md"}

@@ -18,43 +18,8 @@ import relu_course as rc
 
 mpl.use("Agg")
 
-N_HIDDEN = 3
 
-
-@pytest.fixture(autouse=True)
-def _small_renders_and_no_open_figures():
-    # Frames are rendered at a low resolution to keep the tests fast.
-    with mpl.rc_context({"savefig.dpi": 30}):
-        yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def run():
-    """cubic data on 40 points, shuffled, and a 20-epoch history (3 snapshots)."""
-    x, y = rc.cubic_data(40)
-    order = np.random.default_rng(0).permutation(len(x))
-    x, y = x[order], y[order]
-    _, history = rc.train(x, y, epochs=20, snapshot_every=10, n_hidden=N_HIDDEN)
-    assert [s.epoch for s in history.snapshots] == [0, 10, 20]
-    return x, y, history
-
-
-@pytest.fixture
-def animate(run):
-    """Make animations of `run`; any left unrendered is drawn once at the end."""
-    made = []
-
-    def make(**kwargs):
-        x, y, history = run
-        anim = rc.training_animation(history, x, y, **kwargs)
-        made.append(anim)
-        return anim
-
-    yield make
-    for anim in made:
-        if not getattr(anim, "_draw_was_started", True):
-            anim._fig.canvas.draw()  # one real render; starts the animation
+pytestmark = pytest.mark.usefixtures("small_renders")
 
 
 def title_numbers(anim) -> tuple[int, float]:
@@ -73,17 +38,18 @@ def test_the_animation_has_three_panels_each_with_an_x_axis_label(animate):
     assert all(ax.get_title() for ax in axes)
 
 
-def test_the_first_two_panels_have_one_line_per_hidden_unit(animate):
+def test_the_first_two_panels_have_one_line_per_hidden_unit(animate, training_run):
     anim = animate()
+    n_units = len(training_run[2].final.w0)
     first, second, third = anim._fig.axes
-    assert len(first.get_lines()) == N_HIDDEN
-    assert len(second.get_lines()) == N_HIDDEN
+    assert len(first.get_lines()) == n_units
+    assert len(second.get_lines()) == n_units
     labels = [line.get_label() for line in third.get_lines()]
     assert labels == ["target", "prediction"]
 
 
-def test_the_lines_are_drawn_over_sorted_x(animate, run):
-    x, y, _ = run
+def test_the_lines_are_drawn_over_sorted_x(animate, training_run):
+    x, y, _ = training_run
     anim = animate()
     order = np.argsort(x)
     for ax in anim._fig.axes:
@@ -94,8 +60,8 @@ def test_the_lines_are_drawn_over_sorted_x(animate, run):
 
 
 @pytest.mark.parametrize("frame", [0, 1, 2])
-def test_each_frame_shows_its_snapshot_in_lines_and_title(animate, run, frame):
-    x, _, history = run
+def test_each_frame_shows_its_snapshot_in_lines_and_title(animate, training_run, frame):
+    x, _, history = training_run
     anim = animate()
     anim._func(frame)
     snapshot = history.snapshots[frame]
@@ -117,14 +83,14 @@ def test_each_frame_shows_its_snapshot_in_lines_and_title(animate, run, frame):
     )
 
 
-def test_the_first_frame_is_drawn_before_the_animation_starts(animate, run):
-    _, _, history = run
+def test_the_first_frame_is_drawn_before_the_animation_starts(animate, training_run):
+    _, _, history = training_run
     anim = animate()
     assert title_numbers(anim)[0] == history.snapshots[0].epoch
 
 
-def test_the_y_limits_hold_every_frame(animate, run):
-    x, y, history = run
+def test_the_y_limits_hold_every_frame(animate, training_run):
+    x, y, history = training_run
     anim = animate()
     xs = np.sort(x).astype(float)
     first, second, third = anim._fig.axes
@@ -139,15 +105,15 @@ def test_the_y_limits_hold_every_frame(animate, run):
             assert values.max() <= high
 
 
-def test_an_empty_history_cannot_be_animated(run):
-    x, y, _ = run
+def test_an_empty_history_cannot_be_animated(training_run):
+    x, y, _ = training_run
     with pytest.raises(ValueError, match="history has no snapshots"):
         rc.training_animation(rc.History(losses=np.array([])), x, y)
     assert plt.get_fignums() == []
 
 
-def test_x_and_y_of_different_lengths_cannot_be_animated(run):
-    x, y, history = run
+def test_x_and_y_of_different_lengths_cannot_be_animated(training_run):
+    x, y, history = training_run
     with pytest.raises(ValueError, match="same length, got 40 and 39"):
         rc.training_animation(history, x, y[:-1])
     assert plt.get_fignums() == []

@@ -27,25 +27,16 @@ from coursegen import course
 from coursegen import editions as edition
 from coursegen import execute as execute_lessons
 from coursegen.sphinx import publish
+from tests import small_course
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://example-org.github.io/relu-course/"
 LICENCE = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"][
     "course_licence"
 ]
-LESSON = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+LESSON = (
+    small_course.HEAD
+    + """\
 # Lesson one
 
 You will see what relu does to a negative number, & why it matters.
@@ -54,6 +45,7 @@ You will see what relu does to a negative number, & why it matters.
 max(0, -2)
 ```
 """
+)
 INTRO = "# A small course\n\nStart here: a page that says what the course is about.\n"
 PAGES = {"book/intro": "A small course", "lessons/one": "Lesson one"}
 EDITIONS = {"public": "", "student": "student/"}  # edition -> its folder in the site

@@ -18,19 +18,6 @@ import relu_course as rc
 FAST = settings(deadline=None, max_examples=30, database=None)
 
 
-@pytest.fixture(scope="module")
-def cubic():
-    return rc.cubic_data()
-
-
-@pytest.fixture(scope="module")
-def trained(cubic):
-    """A short full-batch run: 25 epochs, a snapshot every 10."""
-    x, y = cubic
-    model, history = rc.train(x, y, epochs=25, snapshot_every=10, n_hidden=6)
-    return model, history
-
-
 # --- Regressor and Snapshot -----------------------------------------------------
 
 

@@ -35,19 +35,6 @@ def assert_same_parameters(a: rc.Snapshot, b: rc.Snapshot) -> None:
     assert a.b1 == b.b1
 
 
-@pytest.fixture(scope="module")
-def cubic():
-    return rc.cubic_data()
-
-
-@pytest.fixture(scope="module")
-def trained(cubic):
-    """A short full-batch run: 25 epochs, a snapshot every 10."""
-    x, y = cubic
-    model, history = rc.train(x, y, epochs=25, snapshot_every=10, n_hidden=6)
-    return model, history
-
-
 # --- set_seed and resolve_device ------------------------------------------------
 
 
