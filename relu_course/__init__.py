@@ -14,6 +14,7 @@ from relu_course import (
     batched,
     data,
     derivative,
+    digits,
     dying,
     figures,
     initialisation,
@@ -29,6 +30,7 @@ from relu_course.animation import *  # noqa: F403
 from relu_course.batched import *  # noqa: F403
 from relu_course.data import *  # noqa: F403
 from relu_course.derivative import *  # noqa: F403
+from relu_course.digits import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
 from relu_course.figures import *  # noqa: F403
 from relu_course.initialisation import *  # noqa: F403
@@ -47,6 +49,7 @@ __all__ += animation.__all__
 __all__ += batched.__all__
 __all__ += data.__all__
 __all__ += derivative.__all__
+__all__ += digits.__all__
 __all__ += dying.__all__
 __all__ += figures.__all__
 __all__ += initialisation.__all__
