@@ -15,6 +15,7 @@ from relu_course import (
     data,
     derivative,
     dying,
+    explorables,
     loop,
     panels,
     plane,
@@ -28,6 +29,7 @@ from relu_course.batched import *  # noqa: F403
 from relu_course.data import *  # noqa: F403
 from relu_course.derivative import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
+from relu_course.explorables import *  # noqa: F403
 from relu_course.loop import *  # noqa: F403
 from relu_course.panels import *  # noqa: F403
 from relu_course.plane import *  # noqa: F403
@@ -44,6 +46,7 @@ __all__ += batched.__all__
 __all__ += data.__all__
 __all__ += derivative.__all__
 __all__ += dying.__all__
+__all__ += explorables.__all__
 __all__ += loop.__all__
 __all__ += panels.__all__
 __all__ += plane.__all__
