@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 __all__: list[str] = []  # Scene is public through relu_course.explorables
 
 Points = Sequence[tuple[float, float]]
-WIDTH, HEIGHT = 480, 300  # the viewBox; the figure scales down to its column
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 10, 44  # margins for tick labels and axis labels
-FONT = 14  # user units: about 10 CSS px where a phone's column is 350 px wide
+WIDTH, HEIGHT = 400, 260  # the viewBox; the figure scales down to its column
+LEFT, RIGHT, TOP, BOTTOM = 50, 12, 10, 44  # room for tick labels and axis labels
+FONT = 15  # user units: 10.7 CSS px where a phone gives the figure 285 px
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,26 @@ def path_data(polylines: Sequence[Points], kind: str) -> str:
     return " ".join(parts)
 
 
-def _transform(xlim: tuple[float, float], ylim: tuple[float, float]) -> list[float]:
-    """The affine map from data to viewBox coordinates: sx, sy, tx, ty."""
+def svg_height(
+    xlim: tuple[float, float], ylim: tuple[float, float], equal_aspect: bool
+) -> int:
+    """The viewBox's height: HEIGHT, or one unit of y as long as one unit of x."""
     (x0, x1), (y0, y1) = xlim, ylim
     if not (x0 < x1 and y0 < y1):
         raise ValueError(f"xlim and ylim must be (low, high), got {xlim}, {ylim}")
+    if not equal_aspect:
+        return HEIGHT
+    return round(TOP + BOTTOM + (WIDTH - LEFT - RIGHT) * (y1 - y0) / (x1 - x0))
+
+
+def _transform(
+    xlim: tuple[float, float], ylim: tuple[float, float], height: int
+) -> list[float]:
+    """The affine map from data to viewBox coordinates: sx, sy, tx, ty."""
+    (x0, x1), (y0, y1) = xlim, ylim
     sx = (WIDTH - LEFT - RIGHT) / (x1 - x0)
-    sy = (HEIGHT - TOP - BOTTOM) / (y1 - y0)
-    return [sx, sy, LEFT - x0 * sx, HEIGHT - BOTTOM + y0 * sy]
+    sy = (height - TOP - BOTTOM) / (y1 - y0)
+    return [sx, sy, LEFT - x0 * sx, height - BOTTOM + y0 * sy]
 
 
 def _ticks(low: float, high: float) -> list[float]:
@@ -81,11 +93,11 @@ def _ticks(low: float, high: float) -> list[float]:
 
 
 def _axes(
-    xlim: tuple[float, float], ylim: tuple[float, float], sxy: list[float]
+    xlim: tuple[float, float], ylim: tuple[float, float], sxy: list[float], height: int
 ) -> str:
     """Frame, grid, ticks and their labels, in viewBox coordinates."""
     sx, sy, tx, ty = sxy
-    bottom, right = HEIGHT - BOTTOM, WIDTH - RIGHT
+    bottom, right = height - BOTTOM, WIDTH - RIGHT
     lines = [
         f'<rect class="course-explorable-frame" x="{LEFT}" y="{TOP}" '
         f'width="{right - LEFT}" height="{bottom - TOP}"/>'
@@ -112,8 +124,11 @@ def _path(curve: Curve, d: str) -> str:
     name = escape(curve.name, quote=True)
     common = f'data-curve="{name}" d="{d}" vector-effect="non-scaling-stroke"'
     if curve.kind == "area":
+        # Edges in the same colour, opaque: neighbouring regions stay apart.
         return (
-            f'<path {common} fill="{curve.color}" fill-opacity="0.22" stroke="none"/>'
+            f'<path {common} fill="{curve.color}" fill-opacity="0.22" '
+            f'stroke="{curve.color}" stroke-width="{curve.width:g}" '
+            'stroke-linejoin="round"/>'
         )
     dash = ' stroke-dasharray="6 4"' if curve.dashed else ""
     return (
@@ -130,26 +145,27 @@ def axes_svg(
     xlim: tuple[float, float],
     ylim: tuple[float, float],
     labels: tuple[str, str, str],
+    height: int = HEIGHT,
 ) -> str:
     """The figure in `frame`'s state: axes, then the curves, clipped to the axes;
     `labels` are its title (for screen readers) and the axes' labels."""
     title, xlabel, ylabel = labels
-    sx, sy, tx, ty = sxy = _transform(xlim, ylim)
+    sx, sy, tx, ty = sxy = _transform(xlim, ylim, height)
     (x0, x1), (y0, y1) = xlim, ylim
     paths = "".join(_path(curve, frame.paths[curve.name]) for curve in curves)
     middle_x = (LEFT + WIDTH - RIGHT) / 2
-    middle_y = (TOP + HEIGHT - BOTTOM) / 2
+    middle_y = (TOP + height - BOTTOM) / 2
     return (
-        f'<svg class="course-explorable-svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'<svg class="course-explorable-svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" '
         f'aria-labelledby="{uid}-title {uid}-says" font-size="{FONT}">'
         f'<title id="{uid}-title">{escape(title)}</title>'
-        f"{_axes(xlim, ylim, sxy)}"
+        f"{_axes(xlim, ylim, sxy, height)}"
         f'<clipPath id="{uid}-clip"><rect x="{x0:g}" y="{y0:g}" '
         f'width="{x1 - x0:g}" height="{y1 - y0:g}"/></clipPath>'
         f'<g transform="matrix({sx:.6g} 0 0 {-sy:.6g} {tx:.6g} {ty:.6g})">'
         f'<g clip-path="url(#{uid}-clip)">{paths}</g></g>'
-        f'<text x="{middle_x}" y="{HEIGHT - 6}" text-anchor="middle">'
+        f'<text x="{middle_x}" y="{height - 6}" text-anchor="middle">'
         f"{escape(xlabel)}</text>"
         f'<text transform="translate(14 {middle_y}) rotate(-90)" '
         f'text-anchor="middle">{escape(ylabel)}</text>'

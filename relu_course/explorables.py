@@ -25,7 +25,14 @@ from html import escape
 from importlib import resources
 from typing import Any, Literal
 
-from relu_course.explorable_svg import Frame, Scene, axes_svg, legend_html, path_data
+from relu_course.explorable_svg import (
+    Frame,
+    Scene,
+    axes_svg,
+    legend_html,
+    path_data,
+    svg_height,
+)
 
 __all__ = [
     "Choice",
@@ -191,6 +198,7 @@ def explorable(
     xlabel: str = "x",
     ylabel: str = "y",
     title: str = "",
+    equal_aspect: bool = False,
 ) -> Explorable:
     """A figure the reader changes with `controls`, every state drawn by `draw`.
 
@@ -200,7 +208,8 @@ def explorable(
     kind "area", one dot per vertex for "dots"), and `says`, the sentence read
     out and shown when that state is reached. The page shows the controls'
     default state; without JavaScript, that state only. `title` names the
-    figure for screen readers (default: "Explorable figure").
+    figure for screen readers (default: "Explorable figure"); `equal_aspect`
+    draws a unit of y as long as a unit of x (a plane), else the figure is 8:5.
 
     Hooks for tests and styles: the root `.course-explorable` has `data-state`
     (the index of the state shown, updated on every change); each curve is a
@@ -233,7 +242,8 @@ def explorable(
     payload = _payload(controls, curves, frames)
     uid = "course-explorable-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
     labels = (title or "Explorable figure", xlabel, ylabel)
-    svg = axes_svg(uid, frames[start], curves, xlim, ylim, labels)
+    height = svg_height(xlim, ylim, equal_aspect)
+    svg = axes_svg(uid, frames[start], curves, xlim, ylim, labels, height)
     figure = svg + legend_html(curves)
     html = _page_html(uid, controls, defaults, start, frames[start], payload, figure)
     return Explorable(html=html, controls=len(controls), states=states)
@@ -242,11 +252,14 @@ def explorable(
 def _payload(
     controls: Sequence[Control], curves: Sequence[Curve], frames: Sequence[Frame]
 ) -> str:
-    """What the script reads: the controls' sizes, the curves, every state."""
-    states = [[[f.paths[c.name] for c in curves], f.says] for f in frames]
+    """What the script reads: the controls' sizes, the curves that change, and
+    every state's paths of those curves and sentence. A curve drawn the same in
+    every state (a target, an axis line) stays as the SVG has it: not repeated."""
+    changing = [c.name for c in curves if len({f.paths[c.name] for f in frames}) > 1]
+    states = [[[f.paths[name] for name in changing], f.says] for f in frames]
     data = {
         "sizes": [len(control.texts()) for control in controls],
-        "curves": [c.name for c in curves],
+        "curves": changing,
         "states": states,
     }
     return json.dumps(data, separators=(",", ":"))

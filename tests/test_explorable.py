@@ -231,3 +231,14 @@ def test_dots_are_segments_of_length_zero_and_areas_are_closed():
     assert 'data-curve="unit" d=""' in html  # left out of the scene: nothing drawn
     legend = re.search(r'<ul class="course-explorable-legend">.*?</ul>', html)[0]
     assert unescape(legend).count("<li>") == 2  # the unlabelled curve is not listed
+
+
+def test_a_curve_drawn_the_same_in_every_state_is_in_the_svg_only():
+    def scene(m, b):
+        return rc.Scene({**unit_scene(m, b).curves, "axis": [[(-3, 0), (3, 0)]]}, "")
+
+    html = unit_explorable(draw=scene, curves=[rc.Curve("unit"), rc.Curve("axis")]).html
+    data = payload(html)
+    assert data["curves"] == ["unit"]
+    assert all(len(paths) == 1 for paths, _ in data["states"])
+    assert 'data-curve="axis" d="M-3,0 L3,0"' in html
