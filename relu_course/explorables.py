@@ -44,10 +44,16 @@ __all__ = [
     "piecewise_linear",
 ]
 
-# One script and one style for every explorable, files of this package; each
-# output carries them (a few KB gzipped), so a notebook cell works on its own.
-EXPLORABLE_CSS = resources.files(__package__).joinpath("explorable.css").read_text()
-EXPLORABLE_JS = resources.files(__package__).joinpath("explorable.js").read_text()
+
+def _asset(name: str) -> str:
+    """A package file, read when an explorable is made: a copy of the package
+    without it (an install that left it out) still imports.
+
+    The script and the style are the same for every explorable; each output
+    carries them (a few KB gzipped), so a notebook cell works on its own."""
+    return resources.files(__package__).joinpath(name).read_text()
+
+
 MAX_STATES = 2000  # combinations of the controls' values; beyond, the page is heavy
 
 
@@ -312,7 +318,7 @@ def _page_html(
     return "\n".join(
         [
             f'<div class="course-explorable" id="{uid}" data-state="{start}">',
-            f"<style>{EXPLORABLE_CSS}</style>",
+            f"<style>{_asset('explorable.css')}</style>",
             svg,
             f'<p class="course-explorable-says" id="{uid}-says" aria-live="polite">'
             f"{escape(frame.says)}</p>",
@@ -322,7 +328,7 @@ def _page_html(
             "setting; its controls need JavaScript.</p>",
             f'<script type="application/json" class="course-explorable-data">'
             f"{data}</script>",
-            f"<script>{EXPLORABLE_JS}</script>",
+            f"<script>{_asset('explorable.js')}</script>",
             "</div>",
         ]
     )
