@@ -21,7 +21,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
     --nbval-sanitize-with tests/nbval_sanitize.cfg \
     $(if $(LESSONS),$(patsubst %,tests/expected/%.ipynb,$(LESSONS)),tests/expected)
 
-.PHONY: help venv book site bench bench-site test typecheck unit nbval browser chromium lint format expected lesson serve lab clean lock
+.PHONY: help venv book site watch pdf bench bench-site test typecheck unit nbval browser chromium lint format expected lesson serve lab clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -38,6 +38,13 @@ book: $(STAMP) $(NODE_BOOK)  ## build the site in _build/html (EDITION=student|t
 	$(BIN)/python -m coursegen book $(if $(strip $(CLASS)),--class $(CLASS)) \
 	    $(if $(filter-out public,$(strip $(EDITION))),--edition $(EDITION)) \
 	    $(if $(JOBS),--jobs $(JOBS)) $(if $(OUTPUTS_FROM),--outputs-from $(OUTPUTS_FROM))
+
+watch: $(STAMP) $(NODE_BOOK)  ## live preview on http://127.0.0.1:8000 (PORT=N): rebuilt on every save, the page reloads (EDITION=student|teacher)
+	$(BIN)/python -m coursegen watch $(if $(filter-out public,$(strip $(EDITION))),--edition $(EDITION)) \
+	    --port $(or $(PORT),8000)
+
+pdf: book chromium  ## build, then a PDF of each lesson and of the book in _build/pdf/<edition>/ (EDITION=student|teacher)
+	$(BIN)/python -m coursegen pdf $(if $(filter-out public,$(strip $(EDITION))),--edition $(EDITION))
 
 site: $(STAMP)  ## gather the built editions into _build/site, the folder to publish
 	$(BIN)/python -m coursegen site

@@ -6,6 +6,8 @@
     python -m coursegen site                                       # make site
     python -m coursegen lesson SLUG [--title TITLE]                # make lesson
     python -m coursegen serve SITE [--port N]                      # make serve
+    python -m coursegen watch [--edition E] [--port N]             # make watch
+    python -m coursegen pdf [--edition E] [LESSON ...]             # make pdf
     python -m coursegen bench [--runs N] ...                       # make bench
     python -m coursegen bench-site [--site DIR] ...                # make bench-site
 
@@ -81,6 +83,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "site": lambda argv: _module_main("editions")(["--site", *argv]),
     "lesson": _module_main("new_lesson"),
     "serve": _module_main("serve"),
+    "watch": _module_main("watch"),
+    "pdf": _module_main("pdf"),
     "bench": _module_main("bench.report"),
     "bench-site": _module_main("bench.site"),
     "browser": _module_main("browser"),

@@ -29,9 +29,10 @@ def cores() -> int:
     return os.cpu_count() or 1  # macOS, Windows
 
 
-def toc_lessons(root: Path = ROOT) -> list[Path]:
-    """The lessons (lessons/*.md) in _toc.yml, in book order."""
-    files: list[str] = []
+def toc_pages(root: Path = ROOT) -> list[Path]:
+    """Every page of _toc.yml (its root first), in book order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files: list[str] = [toc["root"]] if isinstance(toc.get("root"), str) else []
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
@@ -43,9 +44,14 @@ def toc_lessons(root: Path = ROOT) -> list[Path]:
             for item in node:
                 walk(item)
 
-    walk(yaml.safe_load((root / "_toc.yml").read_text()))
+    walk(toc)
     paths = [root / (f if f.endswith(".md") else f + ".md") for f in files]
-    return [p for p in paths if p.parent == root / "lessons" and p.is_file()]
+    return [p for p in paths if p.is_file()]
+
+
+def toc_lessons(root: Path = ROOT) -> list[Path]:
+    """The lessons (lessons/*.md) in _toc.yml, in book order."""
+    return [p for p in toc_pages(root) if p.parent == root / "lessons"]
 
 
 def execution_env(root: Path = ROOT) -> dict[str, str]:

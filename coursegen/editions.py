@@ -183,10 +183,16 @@ def build(
     return html
 
 
+def site_folder(edition: str, root: Path = ROOT) -> Path:
+    """Where an edition's site is built: _build/html, or _build/<edition>/html."""
+    course.edition(edition)  # a ValueError that lists the editions
+    return root / "_build" / ("" if edition == "public" else edition) / "html"
+
+
 def build_edition(edition: str, root: Path = ROOT) -> Path:
     """Build the student or teacher edition into _build/<edition>/html."""
     config = edition_config(edition, f"{edition}/", root)
-    return build(root / "_build" / edition, config, None, root)
+    return build(site_folder(edition, root).parent, config, None, root)
 
 
 def site_under_test(root: Path = ROOT, env: Mapping[str, str] = os.environ) -> Path:
@@ -239,7 +245,7 @@ def assemble_site(root: Path = ROOT) -> Path:
     The public site is the root; student/, teacher/ and classes/NAME/ hold the
     editions that were built. Colab opens the lessons' notebooks there.
     """
-    public = root / "_build" / "html"
+    public = site_folder("public", root)
     if not (public / "index.html").is_file():
         raise EditionError("the public site is not built: run `make book` first")
     site = root / "_build" / "site"
@@ -247,7 +253,7 @@ def assemble_site(root: Path = ROOT) -> Path:
     shutil.copytree(
         public, site, ignore=shutil.ignore_patterns(".buildinfo", "_sources")
     )
-    folders = [root / "_build" / e / "html" for e in EDITIONS if e != "public"]
+    folders = [site_folder(e, root) for e in EDITIONS if e != "public"]
     folders += sorted((root / "_build" / "classes").glob("*/html"))
     for html in folders:
         if (html / "index.html").is_file():

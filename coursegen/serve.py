@@ -44,27 +44,36 @@ class GzipHandler(SimpleHTTPRequestHandler):
             if not urlsplit(self.path).path.endswith("/"):
                 return super().send_head()  # which redirects "dir" to "dir/"
             path = path / "index.html"
-        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (wants_gzip and path.suffix in COMPRESS and path.is_file()):
+        if not (path.suffix in COMPRESS and path.is_file()):
             return super().send_head()
-        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        body = self.content(path)
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if wants_gzip:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
+        if wants_gzip:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         return BytesIO(body)
 
+    def content(self, path: Path) -> bytes:
+        """The file as served (the live preview adds its script to pages)."""
+        return path.read_bytes()
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
-def make_server(root: Path, port: int = 0) -> ThreadingHTTPServer:
+def make_server(
+    root: Path, port: int = 0, handler_class: type[GzipHandler] = GzipHandler
+) -> ThreadingHTTPServer:
     """A gzip server for root on 127.0.0.1 (port 0: any free port)."""
     if not (root / "index.html").is_file():
         raise FileNotFoundError(f"root must be a built site with index.html: {root}")
-    handler = partial(GzipHandler, directory=str(root))
+    handler = partial(handler_class, directory=str(root))
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 

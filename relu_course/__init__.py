@@ -16,6 +16,8 @@ from relu_course import (
     derivative,
     dying,
     explorables,
+    figures,
+    initialisation,
     loop,
     panels,
     plane,
@@ -30,6 +32,8 @@ from relu_course.data import *  # noqa: F403
 from relu_course.derivative import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
 from relu_course.explorables import *  # noqa: F403
+from relu_course.figures import *  # noqa: F403
+from relu_course.initialisation import *  # noqa: F403
 from relu_course.loop import *  # noqa: F403
 from relu_course.panels import *  # noqa: F403
 from relu_course.plane import *  # noqa: F403
@@ -47,6 +51,8 @@ __all__ += data.__all__
 __all__ += derivative.__all__
 __all__ += dying.__all__
 __all__ += explorables.__all__
+__all__ += figures.__all__
+__all__ += initialisation.__all__
 __all__ += loop.__all__
 __all__ += panels.__all__
 __all__ += plane.__all__

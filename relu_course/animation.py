@@ -27,6 +27,9 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from relu_course.figures import PIXEL_DENSITY, TEXT_PX_KEY, smallest_text_pt, text_px
 
 __all__ = ["Player", "embed", "save"]
 
@@ -64,6 +67,8 @@ class Player:
 
     A notebook shows it as two outputs, the sprite image then the HTML player,
     which finds the image just before it and shows one frame of it at a time.
+    `width` and `height` are a frame's display size; the sprite has
+    PIXEL_DENSITY times their pixels, for high-density screens.
     """
 
     sprite: bytes = field(repr=False)
@@ -77,7 +82,13 @@ class Player:
         from IPython.display import HTML, Image, display
 
         # IPython.display has no annotations.
-        display(Image(data=self.sprite, format="png"))  # type: ignore[no-untyped-call]
+        image = Image(  # type: ignore[no-untyped-call]
+            data=self.sprite,
+            format="png",
+            width=self.width,
+            height=self.height * self.frames,
+        )
+        display(image)  # type: ignore[no-untyped-call]
         display(HTML(self.html))  # type: ignore[no-untyped-call]
 
 
@@ -158,9 +169,12 @@ def _on_white(rgba: Image.Image) -> Image.Image:
     return Image.alpha_composite(white, rgba).convert("RGB")
 
 
-def _sprite(frames: list[Image.Image]) -> bytes:
-    """The frames stacked top to bottom in one palette PNG."""
-    width, height = frames[0].size
+def _sprite(
+    frames: list[Image.Image], cell: tuple[int, int], text: dict[str, str]
+) -> bytes:
+    """The frames stacked top to bottom in one palette PNG, one `cell` (a size
+    at least theirs) each, with `text` chunks."""
+    width, height = cell
     sheet = Image.new("RGB", (width, height * len(frames)), "white")
     for number, frame in enumerate(frames):
         sheet.paste(frame, (0, number * height))
@@ -175,9 +189,26 @@ def _sprite(frames: list[Image.Image]) -> bytes:
     colors = np.array(palette.getpalette(), dtype=np.uint8).reshape(-1, 3)
     colors[np.argmin((255 - colors.astype(int)).sum(axis=1))] = 255
     palette.putpalette(colors.ravel().tolist())
+    info = PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
     buffer = BytesIO()
-    palette.save(buffer, format="PNG", optimize=True)
+    palette.save(buffer, format="PNG", optimize=True, pnginfo=info)
     return buffer.getvalue()
+
+
+def _dense_sprite(
+    frames: list[Image.Image], points: float | None, dpi: float
+) -> tuple[bytes, int, int]:
+    """The sprite of frames drawn at `dpi` (PIXEL_DENSITY times their display
+    size), recording their smallest text of `points`; and a frame's display size.
+    """
+    # The frame's pixels over PIXEL_DENSITY, rounded up: the sprite pads each
+    # frame to a whole multiple of it, so the player finds it exactly.
+    width, height = (-(-size // PIXEL_DENSITY) for size in frames[0].size)
+    text = {} if points is None else {TEXT_PX_KEY: text_px(points, dpi)}
+    cell = (width * PIXEL_DENSITY, height * PIXEL_DENSITY)
+    return _sprite(frames, cell, text), width, height
 
 
 def _default_alt(fig: Figure, n_frames: int) -> str:
@@ -195,14 +226,15 @@ def embed(
 ) -> Player:
     """The animation as a sprite image and an accessible HTML player, offline.
 
-    Frames are rendered at `dpi` (default: the figure's) and stacked in one
-    palette PNG; in a notebook the result shows as two outputs, the image (a file
-    of its own on a built page, not inlined in the HTML) and the player. The
-    figure is closed. `labels` are the frames' captions (default "Frame k of n"),
-    `alt` the image's alt text (default: the panels' titles). Nothing plays until
-    the reader presses play; with prefers-reduced-motion, play steps at most one
-    frame a second. Ids are a hash of the content: the same animation gives the
-    same output. Without JavaScript the page shows the first frame.
+    Frames are shown at `dpi` (default: the figure's), drawn at PIXEL_DENSITY times
+    it and stacked in one palette PNG recording their smallest text
+    (relu_course.figures); in a notebook the result shows as two outputs, the image
+    (a file of its own on a built page) and the player. The figure is closed.
+    `labels` are the frames' captions (default "Frame k of n"), `alt` the image's
+    alt text (default: the panels' titles). Nothing plays until the reader presses
+    play; with prefers-reduced-motion, play steps at most one frame a second. Ids
+    are a hash of the content: the same animation gives the same output. Without
+    JavaScript the page shows the first frame.
 
     Hooks for tests and styles: the root `.course-animation` has `data-frame`
     (shown frame, 0-based, updated on every change), `data-frames` (count) and
@@ -227,18 +259,17 @@ def embed(
             raise ValueError(f"dpi must be > 0, got {dpi!r}")
         frame_data = list(anim.new_saved_frame_seq())
         texts = _frame_labels(labels, len(frame_data))
-        if dpi is not None:
-            fig.set_dpi(dpi)
+        fig.set_dpi((fig.dpi if dpi is None else dpi) * PIXEL_DENSITY)
         # Lay the figure out once: every frame then skips the layout pass.
         fig.canvas.draw()
         fig.set_layout_engine("none")
+        points = smallest_text_pt(fig)
         frames = _render_frames(anim, frame_data)
     finally:
         inner._draw_was_started = True  # no warning about an animation unrendered
         plt.close(fig)
     alt = _default_alt(fig, len(frames)) if alt is None else alt
-    width, height = frames[0].size
-    sprite = _sprite(frames)
+    sprite, width, height = _dense_sprite(frames, points, fig.dpi)
     interval = int(inner._interval)
     digest = hashlib.sha256(sprite)
     digest.update(json.dumps([texts, alt, interval]).encode())
@@ -289,6 +320,7 @@ def _player_html(
             f'<div class="course-animation" id="{uid}" role="group" '
             f'aria-label="Animation player" data-frame="0" data-frames="{n}" '
             f'data-width="{width}" data-height="{height}" '
+            f'data-density="{PIXEL_DENSITY}" '
             f'data-interval="{interval}" data-alt="{attr(alt)}" '
             f'data-labels="{attr(json.dumps(labels))}">',
             f"<style>{PLAYER_CSS}{crop}\n</style>",

@@ -28,6 +28,7 @@
     var n = Number(root.dataset.frames);
     var width = Number(root.dataset.width);
     var height = Number(root.dataset.height);
+    var density = Number(root.dataset.density) || 1;  // sprite pixels per CSS pixel
     var interval = Number(root.dataset.interval) || 200;
     var labels = JSON.parse(root.dataset.labels);
     var controls = root.querySelector(".course-animation-controls");
@@ -90,9 +91,9 @@
     });
 
     function claim(img) {
-      // Its size, or before it loads the size its attributes give, if any.
-      var w = img.naturalWidth || Number(img.getAttribute("width"));
-      var h = img.naturalHeight || Number(img.getAttribute("height"));
+      // Its pixels, or before it loads the display size its attributes give.
+      var w = img.naturalWidth / density || Number(img.getAttribute("width"));
+      var h = img.naturalHeight / density || Number(img.getAttribute("height"));
       if (sprite || w !== width || h !== height * n) return false;
       sprite = img;
       img.setAttribute("data-course-animation", root.id);

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import matplotlib as mpl
 from cycler import cycler
 
+from relu_course.figures import show_sharp_figures
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
@@ -59,9 +61,11 @@ _RC: dict[RcKeyType, Any] = {
 
 
 def use_course_style() -> None:
-    """Apply the course style to every figure drawn after this call.
+    """Apply the course style to every figure drawn after this call; in a
+    notebook, show figures sharp, their smallest text recorded (relu_course.figures).
 
     >>> use_course_style(); mpl.rcParams["axes.grid"]
     True
     """
     mpl.rcParams.update(_RC)
+    show_sharp_figures()

@@ -78,23 +78,42 @@ def test_embed_stacks_one_frame_per_snapshot_of_equal_height_in_one_png(animate,
     assert player.sprite[:8] == b"\x89PNG\r\n\x1a\n"
     sprite = sprite_of(player)
     assert sprite.mode == "P"  # a palette PNG: a few times smaller than RGB
-    assert sprite.size == (player.width, n * player.height)
-    frames = [
-        sprite.crop((0, k * player.height, player.width, (k + 1) * player.height))
-        for k in range(n)
-    ]
+    # Twice the pixels of the display size, for high-density screens.
+    width, height = player.width * 2, player.height * 2
+    assert rc.PIXEL_DENSITY == 2
+    assert sprite.size == (width, n * height)
+    frames = [sprite.crop((0, k * height, width, (k + 1) * height)) for k in range(n)]
     # The title changes with each snapshot, so no two frames are the same.
     assert len({frame.tobytes() for frame in frames}) == n
 
 
 def test_the_sprite_is_close_to_the_frames_and_its_white_is_pure_white(animate):
     anim = animate()
+    dpi = anim._fig.dpi
+    anim._fig.set_dpi(dpi * rc.PIXEL_DENSITY)  # as embed renders the frames
     frame = animation._render_frames(anim, [0])[0]
-    sprite = sprite_of(rc.embed(anim)).convert("RGB")
+    sprite = sprite_of(rc.embed(anim, dpi=dpi)).convert("RGB")
     first = sprite.crop((0, 0, *frame.size))
     assert first.getpixel((0, 0)) == (255, 255, 255)  # no grey box on a white page
     error = np.abs(np.asarray(first, int) - np.asarray(frame, int))
     assert error.mean() < 1  # 64 colours are plenty for lines on white
+
+
+def test_the_sprite_records_its_smallest_text_in_its_own_pixels(animate):
+    player = rc.embed(animate(), dpi=50)
+    recorded = float(sprite_of(player).info[rc.TEXT_PX_KEY])
+    # Text of the default font size (the smallest there), drawn at twice 50 dpi.
+    assert recorded == pytest.approx(mpl.rcParams["font.size"] * 100 / 72, abs=0.01)
+    assert 'data-density="2"' in player.html
+
+
+def test_an_odd_frame_is_padded_to_whole_display_pixels():
+    fig, ax = plt.subplots(figsize=(1.01, 1.01), dpi=100)  # 101 x 101 pixels
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda i: [line.set_ydata([0, i])], frames=2)
+    player = rc.embed(anim, dpi=50.5)  # frames of 101 x 101 pixels
+    assert (player.width, player.height) == (51, 51)
+    assert sprite_of(player).size == (102, 204)
 
 
 def test_embed_closes_the_figure(animate):
@@ -224,7 +243,8 @@ def test_another_animation_gets_another_id(animate):
 def test_embed_renders_frames_at_the_requested_dpi(animate):
     sizes = {dpi: rc.embed(animate(), dpi=dpi) for dpi in (40, 80)}
     assert sizes[80].width == pytest.approx(2 * sizes[40].width, abs=2)
-    assert sprite_of(sizes[80]).size == (sizes[80].width, 3 * sizes[80].height)
+    shown = (sizes[80].width * 2, 3 * sizes[80].height * 2)
+    assert sprite_of(sizes[80]).size == shown
 
 
 @pytest.mark.parametrize("dpi", [0, -10.0])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from coursegen.bench import builds, imports, races, report, rows
+from coursegen.bench import builds, imports, preview, races, report, rows
 from coursegen.execute import Run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,11 +144,19 @@ def _copy_with_lessons(dest: Path) -> Path:
     return dest
 
 
+def _fake_watch(copy: Path, lesson: str, times: dict[str, list[float]]) -> None:
+    """`make watch` timed in copy: a save of each kind, 3 s and 9 s to the reload."""
+    assert (copy / "lessons" / f"{lesson}.md").is_file()
+    times.setdefault("prose", []).append(3.0)
+    times.setdefault("code", []).append(9.0)
+
+
 @pytest.fixture
 def make_book(monkeypatch: pytest.MonkeyPatch) -> FakeMakeBook:
     fake = FakeMakeBook()
     monkeypatch.setattr(builds, "run", fake)
     monkeypatch.setattr(builds, "fresh_copy", _copy_with_lessons)
+    monkeypatch.setattr(preview, "save_to_reload", _fake_watch)
     return fake
 
 
@@ -162,6 +170,9 @@ def test_builds_edit_the_median_and_the_slowest_lesson_and_see_only_it_run(
     assert result.edited["gamma"] == [2.0, 2.0]
     assert result.ran == {"gamma": {"gamma"}, "beta": {"beta"}}
     assert [r.execution for r in result.lessons["beta"]] == [5.25, 5.25]
+    # make watch, timed in each run's copy, on the first lesson edited
+    assert result.watched == "gamma"
+    assert result.watch == {"prose": [3.0, 3.0], "code": [9.0, 9.0]}
     edited = make_book.seen["build-1", "beta"]
     assert edited.endswith(
         "```{code-cell} ipython3\n# edited by make bench, run 1\n```\n"
@@ -248,6 +259,8 @@ BUILDS = builds.Builds(
     warm=[2.0, 3.0, 9.0],
     edited={"alpha": [10.0, 12.0, 20.0]},
     ran={"alpha": {"alpha"}},
+    watched="alpha",
+    watch={"prose": [4.0, 6.0, 12.0], "code": [14.0, 16.0, 30.0]},
     lessons={
         "alpha": [
             Run("alpha", 1.0, 2.0, 3.0, 100.0),
@@ -286,6 +299,10 @@ def test_the_table_has_a_row_per_measure_with_its_target_and_verdict(repo):
         "| cold build (fresh copy, empty cache) | 55.0 s (50.0-70.0) | <= 60 s | met |",
         "| warm build (nothing changed) | 3.0 s (2.0-9.0) | <= 5 s | met |",
         "| `alpha` edited (re-executed: alpha) | 12.0 s (10.0-20.0) | <= 15 s | met |",
+        "| `make watch`: `alpha`'s prose saved, to the page's reload "
+        "| 6.0 s (4.0-12.0) | <= 10 s | met |",
+        "| ... its code saved (re-executed: alpha), to the page's reload "
+        "| 16.0 s (14.0-30.0) | <= 15 s | **missed** |",
         "| `make test` (builds the book cold too) | 225.0 s (200.0-250.0) "
         "| <= 240 s | met |",
         "| &nbsp;&nbsp;- unit tests and doctests, done after | 105.0 s (100.0-110.0) "

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from coursegen.bench import preview
 from coursegen.bench.rows import med, row
 from coursegen.course import ROOT
 from coursegen.execute import Run  # the executor's report of each lesson
@@ -111,6 +112,8 @@ class Builds:
     edited: dict[str, list[float]] = field(default_factory=dict)  # by lesson edited
     ran: dict[str, set[str]] = field(default_factory=dict)  # re-executed, by edit
     lessons: dict[str, list[Run]] = field(default_factory=dict)  # cold builds
+    watched: str = ""  # the lesson `make watch` saw edited
+    watch: dict[str, list[float]] = field(default_factory=dict)  # by kind of edit
 
 
 def bench_builds(runs: int, edits: list[str] | None, work: Path) -> Builds:
@@ -135,6 +138,8 @@ def bench_builds(runs: int, edits: list[str] | None, work: Path) -> Builds:
             done = run(["make", "book"], copy)
             result.edited.setdefault(name, []).append(done.seconds)
             result.ran.setdefault(name, set()).update(executed(done.output))
+        result.watched = edits[0]
+        preview.save_to_reload(copy, result.watched, result.watch)
         shutil.rmtree(copy)
     return result
 
@@ -170,6 +175,8 @@ def build_rows(builds: Builds) -> list[str]:
     for name, seconds in builds.edited.items():
         ran = ", ".join(sorted(builds.ran[name])) or "none"
         rows.append(row(f"`{name}` edited (re-executed: {ran})", seconds, 15))
+    if builds.watch:
+        rows += preview.watch_rows(builds.watch, builds.watched)
     return rows
 
 

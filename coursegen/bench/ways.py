@@ -103,8 +103,8 @@ def mldawn_way() -> animation.Player:
 
 def _player(frames: list[Image.Image], labels: list[str]) -> animation.Player:
     """Frames to the sprite and player the book embeds (relu_course.animation)."""
-    sprite = animation._sprite(frames)
     width, height = frames[0].size
+    sprite = animation._sprite(frames, (width, height), {})
     html = animation._player_html(
         "course-animation-mldawn", labels, "MLDawn's way", width, height, 200
     )

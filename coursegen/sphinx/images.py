@@ -1,10 +1,11 @@
-"""Figures as lossless WebP with their size, lazy; references as list items.
+"""Figures as WebP, sized, lazy, never too narrow to read; references as list items.
 
 Part of the site extension (coursegen.sphinx.site says why and wires it up).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -17,21 +18,54 @@ from sphinx.writers.html5 import HTML5Translator
 logger = logging.getLogger(__name__)
 
 
+# The smallest text a figure may show, in CSS pixels, at any screen width.
+LEGIBLE_PX = 9
+# The PNG text chunk where relu_course.figures records a figure's smallest text,
+# in the image's pixels (its owner; this package does not import torch with it).
+TEXT_PX_KEY = "relu-course:smallest-text-px"
+
+
+def _display_size(
+    self: HTML5Translator, node: nodes.image
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """The image's size to display at and its pixel size, where known.
+
+    A notebook output of twice the pixels (relu_course.figures) states its
+    display size, as whole numbers: they become the width and height
+    attributes (docutils would make them a fixed style, and the figure could
+    not shrink).
+    """
+    uri = node["uri"]
+    pixels = None
+    if "://" not in uri and not uri.startswith("data:"):
+        pixels = get_image_size(os.path.join(self.builder.srcdir, uri))
+    given = [str(node.get(key, "")) for key in ("width", "height")]
+    if "scale" not in node and all(value.isdigit() for value in given):
+        del node["width"], node["height"]
+        return (int(given[0]), int(given[1])), pixels
+    if any(key in node for key in ("width", "height", "scale")):
+        return None, pixels
+    return pixels, pixels
+
+
 def visit_image(self: HTML5Translator, node: nodes.image) -> None:
-    """The image with its pixel size, loaded lazily and decoded off the main thread."""
-    size = None
-    if not any(key in node for key in ("width", "height", "scale")):
-        uri = node["uri"]
-        if "://" not in uri and not uri.startswith("data:"):
-            size = get_image_size(os.path.join(self.builder.srcdir, uri))
+    """The image with its size, loaded lazily and decoded off the main thread;
+    a figure that records its smallest text gets the narrowest width that keeps
+    it legible (LEGIBLE_PX), which the site CSS applies on narrow screens."""
+    size, pixels = _display_size(self, node)
     node.setdefault("loading", "lazy")
     start = len(self.body)
     type(self).visit_image(self, node)
     if size is None:
         return
+    extra = f'<img width="{size[0]}" height="{size[1]}" decoding="async" '
+    text_px = node.get("smallest_text_px")
+    if text_px and pixels:
+        narrowest = math.ceil(pixels[0] * LEGIBLE_PX / text_px)
+        extra += f'data-smallest-text-px="{text_px:g}" '
+        extra += f'style="--course-min-width: {narrowest}px" '
     for index in range(len(self.body) - 1, start - 1, -1):
         if self.body[index].startswith("<img "):
-            extra = f'<img width="{size[0]}" height="{size[1]}" decoding="async" '
             self.body[index] = extra + self.body[index][len("<img ") :]
             break
 
@@ -65,6 +99,8 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
     The same pixels in well under half the bytes (matplotlib's PNGs are barely
     compressed). Runs before Sphinx collects the page's images, so the WebP is
     the file copied into _images and linked. Downloaded notebooks keep PNGs.
+    The size of the figure's smallest text, if the PNG records it, goes on the
+    node for visit_image (WebP keeps no text chunk).
     """
     if app.builder.format != "html":
         return
@@ -78,6 +114,10 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
         png = Path(path)
         if not png.is_file():
             continue
+        with Image.open(png) as image:
+            text_px = image.info.get(TEXT_PX_KEY)
+        if text_px is not None:
+            node["smallest_text_px"] = float(text_px)
         webp = png.with_suffix(".webp")
         if not webp.is_file() or webp.stat().st_mtime < png.stat().st_mtime:
             with Image.open(png) as image:

@@ -1,0 +1,152 @@
+"""`make watch`: a save rebuilds a small course, its served page changes, pages reload.
+
+A course of two one-cell lessons (tests/small_course.py) is built and served by
+coursegen.watch; the test then saves a lesson's prose, its code, and a file of
+relu_course, and reads the page over HTTP until it shows the change, with the
+reload event that open pages receive. The execution cache's records tell which
+lessons ran again: only the edited one after a code edit, all after a package
+edit. About 40 s.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jupyter_cache import get_cache
+
+from coursegen import watch
+from tests import small_course  # the root is on sys.path (python -m pytest)
+
+LESSON = """\
+(lesson-{name})=
+# Lesson {name}
+
+PROSE-{name}-first.
+
+```{{code-cell}} ipython3
+print("OUTPUT-{name}-" + str(1))
+```
+"""
+WAIT = 90  # seconds a rebuild may take on a busy machine
+
+
+class Served:
+    """The watcher running on a small course, and a page's reload events."""
+
+    def __init__(self, watcher: watch.Watcher, url: str) -> None:
+        self.watcher, self.url = watcher, url
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=watcher.run, args=(self.stop,))
+        self.thread.start()
+        host, port = watcher.server.server_address[:2] if watcher.server else ("", 0)
+        self.events = http.client.HTTPConnection(str(host), int(port), timeout=WAIT)
+        self.events.request("GET", watch.EVENTS)
+        self.stream = self.events.getresponse()
+
+    def page(self, name: str) -> str:
+        with urllib.request.urlopen(f"{self.url}lessons/{name}.html") as response:
+            return response.read().decode()
+
+    def next_event(self) -> str:
+        """The next version the server sends (skipping keep-alive comments)."""
+        while True:
+            line = self.stream.readline().decode().strip()
+            if line.startswith("data: "):
+                return line.removeprefix("data: ")
+
+    def shows(self, name: str, text: str) -> float:
+        """Seconds until the served page shows text; fails after WAIT."""
+        started = time.perf_counter()
+        while text not in self.page(name):
+            assert time.perf_counter() - started < WAIT, f"{text} never showed"
+            time.sleep(0.2)
+        return time.perf_counter() - started
+
+    def runs(self) -> dict[str, object]:
+        """Each lesson's record in the execution cache: when it was executed."""
+        cache = get_cache(str(self.watcher.root / "_build" / ".jupyter_cache"))
+        return {Path(r.uri).stem: r.created for r in cache.list_cache_records()}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    lessons = {name: LESSON.format(name=name) for name in ("one", "two")}
+    root = small_course.write(tmp_path_factory.mktemp("course"), lessons)
+    (root / "relu_course").mkdir()
+    (root / "relu_course" / "__init__.py").write_text('"""The package."""\n')
+    watcher = watch.Watcher(root)
+    assert watcher.build(), "the first build failed"
+    served = Served(watcher, watcher.serve())
+    yield served
+    served.stop.set()
+    served.thread.join(timeout=WAIT)
+    served.events.close()
+    watcher.close()
+    assert not served.thread.is_alive()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_pages_are_served_with_the_reload_script_the_built_files_lack(served):
+    page = served.page("one")
+    assert "PROSE-one-first" in page
+    assert "new EventSource" in page
+    assert watch.EVENTS in page
+    built = served.watcher.site / "lessons" / "one.html"
+    assert "EventSource" not in built.read_text()
+    assert served.next_event() == "0"  # the version the page was served with
+
+
+def test_a_prose_edit_shows_on_the_served_page_and_open_pages_reload(served):
+    before = served.runs()
+    _edit(served.watcher.root / "lessons" / "one.md", "first", "second")
+    seconds = served.shows("one", "PROSE-one-second")
+    assert served.next_event() == "1"
+    assert 'event.data !== "1"' in served.page("one")  # served with the new version
+    assert served.runs() == before  # prose only: nothing executed again
+    print(f"prose edit visible after {seconds:.1f} s")
+
+
+def test_a_code_edit_executes_only_that_lesson_again(served):
+    before = served.runs()
+    _edit(served.watcher.root / "lessons" / "two.md", "str(1)", "str(2)")
+    served.shows("two", "OUTPUT-two-2")
+    assert served.next_event() == "2"
+    after = served.runs()
+    assert after["one"] == before["one"]
+    assert after["two"] > before["two"]
+
+
+def test_an_edit_of_relu_course_executes_every_lesson_again(served):
+    before = served.runs()
+    package = served.watcher.root / "relu_course" / "__init__.py"
+    package.write_text('"""The package, edited."""\n')
+    assert served.next_event() == "3"
+    after = served.runs()
+    assert all(after[name] > before[name] for name in ("one", "two"))
+
+
+def test_a_failed_build_keeps_the_last_site_and_sends_no_reload(served, capsys):
+    served.stop.set()  # the test looks for changes itself now
+    served.thread.join(timeout=WAIT)
+    watcher = served.watcher
+    lesson = watcher.root / "lessons" / "one.md"
+    _edit(lesson, 'print("OUTPUT', 'raise SystemExit("OUTPUT')
+    changed = []
+    while not changed:
+        changed = watcher.changes()
+    assert changed == [lesson]
+    assert watcher.rebuild(changed) is None
+    assert "the build failed" in capsys.readouterr().out
+    assert watcher.versions.number == 3
+    assert "PROSE-one-second" in served.page("one")
