@@ -16,6 +16,7 @@ from relu_course import (
     derivative,
     digits,
     dying,
+    explorables,
     figures,
     initialisation,
     loop,
@@ -32,6 +33,7 @@ from relu_course.data import *  # noqa: F403
 from relu_course.derivative import *  # noqa: F403
 from relu_course.digits import *  # noqa: F403
 from relu_course.dying import *  # noqa: F403
+from relu_course.explorables import *  # noqa: F403
 from relu_course.figures import *  # noqa: F403
 from relu_course.initialisation import *  # noqa: F403
 from relu_course.loop import *  # noqa: F403
@@ -51,6 +53,7 @@ __all__ += data.__all__
 __all__ += derivative.__all__
 __all__ += digits.__all__
 __all__ += dying.__all__
+__all__ += explorables.__all__
 __all__ += figures.__all__
 __all__ += initialisation.__all__
 __all__ += loop.__all__

@@ -8,6 +8,7 @@ so that the command, the parsing and every decision around them run for real.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import random
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from coursegen.bench import explorables as bench_explorables
 from coursegen.bench import site as bench_site
 from coursegen.browser import NoChromium, find_chromium
 
@@ -243,7 +245,7 @@ def test_the_command_reports_every_page_and_keeps_lighthouses_reports(measured):
         for run in (1, 2):
             report = measured["out"] / f"{Path(path).stem}-{run}.json"
             assert json.loads(report.read_text())["given"]["url"].endswith(path)
-    assert sorted(measured["summary"]) == sorted(bench_site.PAGES)
+    assert sorted(measured["summary"]) == sorted([*bench_site.PAGES, "explorables"])
     assert [r["performance"] for r in measured["summary"]["intro"]["runs"]] == [93, 93]
 
 
@@ -270,3 +272,38 @@ def test_a_plain_page_has_no_animation_and_loads_everything_at_once(measured):
     assert weight["animation"] is None
     assert weight["external"] == []
     assert weight["load"] == weight["read"] == sum(s for _, s in weight["largest"])
+
+
+def test_each_explorable_is_weighed_with_its_cell_output_gzipped(measured, tmp_path):
+    # The tiny site has none: every page says so.
+    assert measured["summary"]["explorables"] == {
+        p: [] for p in bench_explorables.PAGES
+    }
+    assert f"{bench_explorables.PAGES[0]}: none found" in measured["printed"]
+    output = (
+        '<div class="cell_output"><figure><div class="course-explorable">'
+        + "states " * 2000
+        + "</div></figure></div>"
+    )
+    page = '<!DOCTYPE html><html lang="en"><title>E</title><body>'
+    (tmp_path / "index.html").write_text(PLAIN_PAGE)
+    (tmp_path / "e.html").write_text(page + output + output.upper() + "</body></html>")
+    server, base = bench_site.serve_in_thread(tmp_path)
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=find_chromium(), args=bench_site.CHROMIUM_FLAGS
+            )
+            weights = bench_explorables.weigh(browser, base, ["e.html"])
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The upper-cased copy has no explorable's class: it is not one.
+    (first,) = weights["e.html"]
+    assert first == len(gzip.compress(output.encode(), compresslevel=6))
+    text = bench_explorables.table({"e.html": [first, 61 * 1024]})
+    assert "e.html #1: 0.1 KB  met" in text
+    assert "e.html #2: 61.0 KB  NOT MET" in text

@@ -56,3 +56,21 @@ def test_training_with_sgd_never_imports_torch_dynamo():
     loaded = set(done.stdout.split())
     assert "torch" in loaded
     assert "torch._dynamo" not in loaded  # torch.optim's first use costs 0.85 s
+
+
+def test_every_data_file_of_the_package_is_installed_with_it():
+    # A file the package reads (player.js, explorable.css, ...) but pyproject.toml
+    # leaves out of package-data is missing from a `pip install` from git, which
+    # is how Colab and the downloaded notebooks get relu_course.
+    import tomllib
+    from pathlib import Path
+
+    root = Path(rc.__file__).parent
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text())
+    declared = pyproject["tool"]["setuptools"]["package-data"]["relu_course"]
+    data = sorted(
+        p.name
+        for p in root.iterdir()
+        if p.suffix not in {".py", ".pyc"} and p.is_file()
+    )
+    assert sorted(declared) == data

@@ -15,7 +15,8 @@ for the intro, a text-heavy lesson and the animation lesson:
   scrolling to the end (lazy images included); every request to a host other
   than 127.0.0.1 is counted and blocked, so the page must work offline;
 - prints a table per page next to the figures of a default Jupyter Book page
-  (DEFAULT_THEME below), with whether each target is met.
+  (DEFAULT_THEME below), with whether each target is met;
+- weighs each explorable of the lessons that have one (coursegen/bench/explorables.py).
 
 Not a test: Lighthouse's performance score moves by a few points from run to
 run. The full reports go to _build/bench-site/ (JSON).
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
+from coursegen.bench import explorables
 from coursegen.browser import find_chromium
 from coursegen.course import ROOT
 from coursegen.serve import CHROMIUM_FLAGS, serve_in_thread
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     server, base = serve_in_thread(args.site)
-    results = {}
+    results: dict[str, object] = {}
     try:
         with sync_playwright() as playwright:
             launch = playwright.chromium.launch
@@ -337,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
                 results[name] = {"path": path, "runs": runs, "weight": weight}
                 print(table(name, path, runs, weight))
                 print_notes(name, reports, weight)
+            weights = explorables.weigh(browser, base)
+            print(explorables.table(weights), end="\n\n")
+            results["explorables"] = weights
             browser.close()
     finally:
         server.shutdown()
