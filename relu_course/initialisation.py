@@ -1,11 +1,13 @@
 """Initialising relu stacks: the weight variances of He, Xavier and PyTorch's
 default, and what each does to the signal and the gradient through depth.
 
-A stack is `depth` square layers z_l = h_{l-1} W_l^T + b_l, h_l = f(z_l),
-many networks at once: weights of shape (networks, depth, width, width).
+A stack is `depth` layers z_l = h_{l-1} W_l^T + b_l, h_l = f(z_l), many
+networks at once: weights of shape (networks, depth, width, width) for square
+layers, or one (networks, n_out, n_in) tensor per layer for any widths.
 `depth_profile` measures, per network and layer, the mean square of the
 pre-activations z_l (the signal), of the gradient that reaches them from the
-top (the backward signal), and how many units are on.
+top (the backward signal), how many units are on, and how alike the layer
+makes the outputs of different inputs.
 
 Introduced in the lesson "Initialising ReLU networks".
 """
@@ -13,7 +15,7 @@ Introduced in the lesson "Initialising ReLU networks".
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,6 +110,7 @@ class DepthProfile:
     gradient: Array  # mean square of the gradient at z_l, sent back from the top
     active: Array  # share of (unit, input) pairs with z_l > 0
     fixed: Array  # share of units on for every input or for none
+    cosine: Array  # mean cosine between the outputs h_l of two different inputs
 
     @property
     def signal_factor(self) -> Array:
@@ -133,19 +136,24 @@ def _per_layer(ratio: Array, columns: Array) -> Array:
     return result
 
 
+Weights = torch.Tensor | Sequence[torch.Tensor]
+
+
 def depth_profile(
-    weights: torch.Tensor,
+    weights: Weights,
     inputs: torch.Tensor,
     upstream: torch.Tensor,
-    biases: torch.Tensor | None = None,
+    biases: Weights | None = None,
     activation: Callable[[torch.Tensor], torch.Tensor] = torch.relu,
 ) -> DepthProfile:
-    """Signal, gradient and active units per layer of many stacks at once.
+    """Signal, gradient, active units and cosines per layer of many stacks at once.
 
-    weights: (nets, depth, width, width); inputs and upstream: (nets, batch,
-    width), the inputs and the gradient at the last layer's pre-activations
-    (the loss is the sum of upstream * z_depth, so the gradient is upstream);
-    biases: (nets, depth, width), or None for zero biases.
+    weights: (nets, depth, width, width), or a sequence of one (nets, n_out,
+    n_in) tensor per layer; inputs: (nets, batch, n_in of the first layer);
+    upstream: (nets, batch, n_out of the last), the gradient at the last
+    layer's pre-activations (the loss is the sum of upstream * z_depth);
+    biases: (nets, depth, width) or one (nets, n_out) per layer, or None for
+    zero biases. An output h_l of all zeros counts as cosine 0.
 
     >>> gen = torch.Generator().manual_seed(0)
     >>> w = stacked_weights("He", 2, 3, 4, gen)
@@ -153,20 +161,25 @@ def depth_profile(
     >>> profile = depth_profile(w, x, up)
     >>> profile.signal.shape, bool((profile.gradient[:, -1] > 0).all())
     ((2, 3), True)
+    >>> wide = [torch.randn(2, 8, 4), torch.randn(2, 4, 8)]  # 4 -> 8 -> 4 units
+    >>> depth_profile(wide, x, up).cosine.shape
+    (2, 2)
     """
-    depth = _check_shapes(weights, inputs, upstream, biases)
-    w = weights.detach()
-    b = None if biases is None else biases.detach()
+    layers = _per_layer_tensors(weights)
+    layer_biases = None if biases is None else _per_layer_tensors(biases)
+    _check_shapes(layers, inputs, upstream, layer_biases)
     pre: list[torch.Tensor] = []
+    outputs: list[torch.Tensor] = []
     with torch.enable_grad():
         # the inputs require a gradient only so that autograd records the stack
         h = inputs.detach().clone().requires_grad_(True)
-        for layer in range(depth):
-            z = torch.einsum("nbi,noi->nbo", h, w[:, layer])
-            if b is not None:
-                z = z + b[:, layer, None, :]
+        for layer, w in enumerate(layers):
+            z = torch.einsum("nbi,noi->nbo", h, w.detach())
+            if layer_biases is not None:
+                z = z + layer_biases[layer].detach()[:, None, :]
             pre.append(z)
             h = activation(z)
+            outputs.append(h)
         grads = torch.autograd.grad((pre[-1] * upstream.detach()).sum(), pre)
     with torch.no_grad():
         on = [z > 0 for z in pre]
@@ -177,6 +190,7 @@ def depth_profile(
             "gradient": [_mean_square(g) for g in grads],
             "active": [a.to(torch.float64).mean(dim=(1, 2)) for a in on],
             "fixed": fixed,
+            "cosine": [_mean_cosine(h) for h in outputs],
         }
     return DepthProfile(
         **{key: torch.stack(cols, dim=1).numpy() for key, cols in columns.items()}
@@ -188,32 +202,66 @@ def _mean_square(t: torch.Tensor) -> torch.Tensor:
     return t.detach().to(torch.float64).pow(2).mean(dim=(1, 2))
 
 
+def _mean_cosine(h: torch.Tensor) -> torch.Tensor:
+    """Per network: the mean cosine over all pairs of different rows of h[n]."""
+    h = h.detach().to(torch.float64)
+    unit = h / h.norm(dim=2, keepdim=True).clamp_min(torch.finfo(h.dtype).tiny)
+    gram = unit @ unit.transpose(1, 2)
+    batch = h.shape[1]
+    off_diagonal = gram.sum(dim=(1, 2)) - gram.diagonal(dim1=1, dim2=2).sum(dim=1)
+    mean: torch.Tensor = off_diagonal / (batch * (batch - 1))
+    return mean
+
+
+def _per_layer_tensors(stack: Weights) -> list[torch.Tensor]:
+    """A stacked (nets, depth, ...) tensor or a sequence as one tensor per layer."""
+    if isinstance(stack, torch.Tensor):
+        if stack.ndim < 3:
+            return [stack]  # wrong, and _check_shapes says how
+        return list(stack.unbind(dim=1))
+    return list(stack)
+
+
 def _check_shapes(
-    weights: torch.Tensor,
+    layers: list[torch.Tensor],
     inputs: torch.Tensor,
     upstream: torch.Tensor,
-    biases: torch.Tensor | None,
-) -> int:
-    """The stacks' depth, after a clear error for any shape that does not fit."""
-    if weights.ndim != 4 or weights.shape[2] != weights.shape[3]:
+    biases: list[torch.Tensor] | None,
+) -> None:
+    """A clear error for any shape that does not fit."""
+    nets = layers[0].shape[0] if layers else 0
+    if not layers or any(w.ndim != 3 or w.shape[0] != nets for w in layers):
         raise ValueError(
-            "weights must have shape (nets, depth, width, width), "
-            f"got {tuple(weights.shape)}"
+            "weights must have shape (nets, depth, width, width) or be a "
+            "sequence of (nets, n_out, n_in) tensors, "
+            f"got {[tuple(w.shape) for w in layers]}"
         )
-    nets, depth, width, _ = weights.shape
-    for name, t in (("inputs", inputs), ("upstream", upstream)):
+    for layer in range(1, len(layers)):
+        if layers[layer].shape[2] != layers[layer - 1].shape[1]:
+            raise ValueError(
+                f"weights of layer {layer + 1} must take "
+                f"{layers[layer - 1].shape[1]} inputs, the units of the layer "
+                f"before, got shape {tuple(layers[layer].shape)}"
+            )
+    for name, t, width in (
+        ("inputs", inputs, layers[0].shape[2]),
+        ("upstream", upstream, layers[-1].shape[1]),
+    ):
         if t.ndim != 3 or t.shape[0] != nets or t.shape[2] != width:
             raise ValueError(
                 f"{name} must have shape ({nets}, batch, {width}), got {tuple(t.shape)}"
             )
-    if upstream.shape != inputs.shape:
+    if upstream.shape[1] != inputs.shape[1] or inputs.shape[1] < 2:
         raise ValueError(
-            f"upstream must have the shape of inputs, {tuple(inputs.shape)}, "
-            f"got {tuple(upstream.shape)}"
+            "inputs and upstream must have the same batch of at least two "
+            f"(for the cosines), got {inputs.shape[1]} and {upstream.shape[1]}"
         )
-    if biases is not None and tuple(biases.shape) != (nets, depth, width):
+    if biases is None:
+        return
+    wanted = [(nets, w.shape[1]) for w in layers]
+    got = [tuple(b.shape) for b in biases]
+    if got != wanted:
         raise ValueError(
-            f"biases must have shape ({nets}, {depth}, {width}) or be None, "
-            f"got {tuple(biases.shape)}"
+            f"biases must have shape ({nets}, depth, width) or be one (nets, "
+            f"n_out) per layer, {wanted}, or None; got {got}"
         )
-    return int(depth)

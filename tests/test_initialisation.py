@@ -5,6 +5,7 @@ PyTorch's layers and autograd, one network at a time.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 import torch
 
 import relu_course as rc
+
+KEYS = ("signal", "gradient", "active", "cosine")  # reference_profile's order
 
 
 def sampled_variance(fill, fan_in: int, fan_out: int, seed: int = 0) -> float:
@@ -75,27 +78,36 @@ def test_stacked_weights_have_the_initialisation_s_variance(init):
 
 
 def reference_profile(weights, inputs, upstream, biases):
-    """Each network as nn.Linear layers; z's and gradients by autograd."""
-    nets, depth, width, _ = weights.shape
-    signal, gradient, active = np.zeros((3, nets, depth))
+    """Each network as nn.Linear layers; z's and gradients by autograd; cosines
+    by torch's cosine_similarity, pair by pair. weights and biases: per layer."""
+    nets, depth, batch = inputs.shape[0], len(weights), inputs.shape[1]
+    signal, gradient, active, cosine = np.zeros((4, nets, depth))
     for n in range(nets):
-        layers = [
-            torch.nn.Linear(width, width, dtype=torch.float64) for _ in range(depth)
-        ]
-        with torch.no_grad():
-            for layer, linear in enumerate(layers):
-                linear.weight.copy_(weights[n, layer])
-                linear.bias.copy_(biases[n, layer])
-        h, zs = inputs[n], []
+        layers = []
+        for w, b in zip(weights, biases, strict=True):
+            linear = torch.nn.Linear(w.shape[2], w.shape[1], dtype=torch.float64)
+            with torch.no_grad():
+                linear.weight.copy_(w[n])
+                linear.bias.copy_(b[n])
+            layers.append(linear)
+        h, zs, hs = inputs[n], [], []
         for linear in layers:
             zs.append(linear(h))
             h = torch.relu(zs[-1])
+            hs.append(h.detach())
         grads = torch.autograd.grad((zs[-1] * upstream[n]).sum(), zs)
         for layer, (z, g) in enumerate(zip(zs, grads, strict=True)):
             signal[n, layer] = z.pow(2).mean().item()
             gradient[n, layer] = g.pow(2).mean().item()
             active[n, layer] = (z > 0).double().mean().item()
-    return signal, gradient, active
+            pairs = [
+                torch.nn.functional.cosine_similarity(hs[layer][i], hs[layer][j], dim=0)
+                for i in range(batch)
+                for j in range(batch)
+                if i != j
+            ]
+            cosine[n, layer] = torch.stack(pairs).mean().item()
+    return signal, gradient, active, cosine
 
 
 def test_depth_profile_agrees_with_nn_linear_layers_and_autograd():
@@ -104,13 +116,47 @@ def test_depth_profile_agrees_with_nn_linear_layers_and_autograd():
     b = 0.3 * torch.randn(3, 4, 6, generator=gen, dtype=torch.float64)
     x, up = torch.randn(2, 3, 10, 6, generator=gen, dtype=torch.float64)
     profile = rc.depth_profile(w, x, up, b)
-    signal, gradient, active = reference_profile(w, x, up, b)
+    signal, gradient, active, cosine = reference_profile(
+        w.unbind(1), x, up, b.unbind(1)
+    )
     np.testing.assert_allclose(profile.signal, signal, rtol=1e-12)
     np.testing.assert_allclose(profile.gradient, gradient, rtol=1e-12)
     np.testing.assert_array_equal(profile.active, active)
+    np.testing.assert_allclose(profile.cosine, cosine, rtol=1e-12)
     # no bias is a zero bias
     zero = rc.depth_profile(w, x, up)
-    np.testing.assert_allclose(zero.signal, reference_profile(w, x, up, 0 * b)[0])
+    no_bias = reference_profile(w.unbind(1), x, up, (0 * b).unbind(1))
+    np.testing.assert_allclose(zero.signal, no_bias[0])
+
+
+def test_layers_of_other_widths_agree_with_nn_linear_layers_too():
+    gen = torch.Generator().manual_seed(4)
+    widths = (5, 9, 4, 7)  # three layers: 5 -> 9 -> 4 -> 7 units
+    w = [
+        torch.randn(2, n_out, n_in, generator=gen, dtype=torch.float64)
+        for n_in, n_out in itertools.pairwise(widths)
+    ]
+    b = [
+        0.3 * torch.randn(2, n, generator=gen, dtype=torch.float64) for n in widths[1:]
+    ]
+    x = torch.randn(2, 6, widths[0], generator=gen, dtype=torch.float64)
+    up = torch.randn(2, 6, widths[-1], generator=gen, dtype=torch.float64)
+    profile = rc.depth_profile(w, x, up, b)
+    reference = reference_profile(w, x, up, b)
+    for key, expected in zip(KEYS, reference, strict=True):
+        np.testing.assert_allclose(getattr(profile, key), expected, rtol=1e-12)
+
+
+def test_one_relu_layer_makes_independent_inputs_alike_by_one_over_pi():
+    # Cho and Saul's arc-cosine kernel: for independent (orthogonal) inputs and
+    # normal weights, E[relu(w.x) relu(w.y)] / E[relu(w.x)^2] = 1/pi.
+    gen = torch.Generator().manual_seed(5)
+    w = rc.stacked_weights("He", 4, 1, 2000, gen, dtype=torch.float64)
+    x, up = torch.randn(2, 4, 16, 2000, generator=gen, dtype=torch.float64)
+    profile = rc.depth_profile(w, x, up)
+    assert profile.cosine.mean() == pytest.approx(1 / math.pi, abs=0.01)
+    linear = rc.depth_profile(w, x, up, activation=lambda z: z)
+    assert abs(linear.cosine.mean()) < 0.01  # without relu they stay unalike
 
 
 def test_fixed_units_are_those_on_for_every_input_or_for_none():
@@ -127,10 +173,11 @@ def test_layer_factors_are_the_geometric_mean_over_the_steps():
         gradient=np.array([[9.0, 3.0, 3.0, 1.0]]),
         active=np.zeros((1, 4)),
         fixed=np.zeros((1, 4)),
+        cosine=np.zeros((1, 4)),
     )
     np.testing.assert_allclose(profile.signal_factor, [2.0])
     np.testing.assert_allclose(profile.gradient_factor, [9.0 ** (1 / 3)])
-    one_layer = rc.DepthProfile(*(np.ones((1, 1)),) * 4)
+    one_layer = rc.DepthProfile(*(np.ones((1, 1)),) * 5)
     with pytest.raises(ValueError, match="at least two layers"):
         _ = one_layer.signal_factor
 
@@ -150,10 +197,14 @@ def test_shapes_that_do_not_fit_are_refused_by_name():
     w = torch.zeros(2, 3, 4, 4)
     x = torch.zeros(2, 5, 4)
     with pytest.raises(ValueError, match="weights must have shape"):
-        rc.depth_profile(torch.zeros(2, 3, 4, 5), x, x)
+        rc.depth_profile(torch.zeros(2, 3, 4), x, x)
+    with pytest.raises(ValueError, match="weights of layer 2 must take 4 inputs"):
+        rc.depth_profile(torch.zeros(2, 3, 4, 5), torch.zeros(2, 5, 5), x)
     with pytest.raises(ValueError, match="inputs must have shape"):
         rc.depth_profile(w, torch.zeros(2, 5, 3), x)
-    with pytest.raises(ValueError, match="upstream must have the shape of inputs"):
+    with pytest.raises(ValueError, match="the same batch of at least two"):
         rc.depth_profile(w, x, torch.zeros(2, 6, 4))
+    with pytest.raises(ValueError, match="the same batch of at least two"):
+        rc.depth_profile(w, x[:, :1], x[:, :1])
     with pytest.raises(ValueError, match="biases must have shape"):
         rc.depth_profile(w, x, x, torch.zeros(2, 4))
