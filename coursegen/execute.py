@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import time
 from collections.abc import Callable
@@ -258,7 +259,13 @@ def run(lessons: list[Path], destination: Destination, jobs: int) -> int:
     """Execute the lessons the destination wants, jobs at a time; 1 if one failed."""
     futures: dict[Future[tuple[NotebookNode, Run]], Path] = {}
     start = time.perf_counter()
-    pool = ProcessPoolExecutor(max_workers=jobs)  # no process until a submit
+    # Workers are spawned, never forked: a fork copies a caller's threads' state
+    # without the threads (jupyter_core's event-loop runner, a watcher's server),
+    # and a lesson's kernel start then waits forever on a runner that is gone
+    # (seen in make test: make watch's test hung in nbclient's start). Spawn is
+    # also what macOS does; it costs each worker ~0.3 s of imports.
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=spawn)  # none yet
     try:
         # A lesson starts as soon as it is found wanted, its kernel starting while
         # the other lessons are read.
