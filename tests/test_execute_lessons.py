@@ -13,28 +13,21 @@ from myst_nb.core.read import myst_nb_reader_plugin
 from coursegen import course, expected
 from coursegen import execute as execute_lessons
 from coursegen.execute import Cache
+from tests import small_course
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-FRONT = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+FRONT = (
+    small_course.HEAD
+    + """\
 # {title}
 
 ```{{code-cell}} ipython3
 {code}
 ```
 """
+)
 
 
 def _lesson(folder: Path, name: str, code: str) -> Path:

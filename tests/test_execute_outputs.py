@@ -11,21 +11,18 @@ import pytest
 from myst_nb.core.read import myst_nb_reader_plugin
 
 from coursegen import execute
+from tests import small_course
 
-LESSON = """\
----
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+LESSON = (
+    small_course.HEAD
+    + """\
 # {name}
 
 ```{{code-cell}} ipython3
 print(6 * 7)
 ```
 """
+)
 
 
 @pytest.fixture

@@ -17,15 +17,11 @@ import yaml
 
 from coursegen import expected, new_lesson
 from coursegen.course import ROOT
+from tests import small_course
 
-TEMPLATE = """\
----
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+TEMPLATE = (
+    small_course.HEAD
+    + """\
 (lesson-{{slug}})=
 # {{title}}
 
@@ -34,6 +30,7 @@ VALUE = 6 * 7
 print(VALUE)
 ```
 """
+)
 TOC = """\
 format: jb-book
 root: intro
