@@ -21,6 +21,8 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+from coursegen import forkserver
+
 IPC = os.name != "nt"  # Unix sockets: Linux and macOS
 
 
@@ -33,12 +35,6 @@ def socket_prefix() -> str:
     return os.path.join(tempfile.gettempdir(), f"relu-{uuid.uuid4().hex[:12]}")
 
 
-# What a kernel does not inherit: coverage's subprocess measurement, on while the
-# unit tests run. A lesson kernel is stopped at once when its outputs are in, so it
-# never writes its data: tracing it only slowed every lesson the tests executed.
-NOT_INHERITED = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
-
-
 class CourseKernelManager(KernelManager):
     """A KernelManager whose kernel listens on Unix sockets of its own (IPC)."""
 
@@ -49,8 +45,8 @@ class CourseKernelManager(KernelManager):
         super().__init__(**kwargs)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        """Launch as KernelManager does, with an environment of NOT_INHERITED."""
+        """Launch as KernelManager does, forked where it can be (forkserver.py)."""
         env = kw.get("env")
         if isinstance(env, dict):
-            kw["env"] = {k: v for k, v in env.items() if k not in NOT_INHERITED}
+            kernel_cmd, kw["env"] = forkserver.kernel_command(kernel_cmd, env)
         await super()._async_launch_kernel(kernel_cmd, **kw)

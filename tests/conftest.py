@@ -11,6 +11,7 @@ text outputs; this file adds three things to that comparison:
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import os
 import platform
@@ -24,6 +25,7 @@ from matplotlib.testing.compare import compare_images
 from matplotlib.testing.exceptions import ImageComparisonFailure
 from nbval.plugin import IPyNbCell, IPyNbFile
 
+from coursegen import forkserver
 from coursegen.course import pin_execution_env
 from coursegen.kernels import CourseKernelManager
 
@@ -104,6 +106,17 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if config.getoption("kernels", default=None):
         config.option.kernels = _kernel_sets(config.option.kernels)
+    # nbval's kernels are forked from a server per kernel set that has imported
+    # what lessons import (coursegen/forkserver.py). Set before xdist starts its
+    # workers, which inherit it and share the servers; lessons never edit the
+    # modules a server holds, so nothing it imported goes stale in a session.
+    config.forkservers = contextlib.ExitStack()
+    if config.getoption("nbval", default=False):
+        config.forkservers.enter_context(forkserver.serving())
+
+
+def pytest_unconfigure(config):
+    config.forkservers.close()
 
 
 def pytest_report_header(config):

@@ -281,7 +281,11 @@ RACES = {
     "animation": {"course": [1.0, 1.0], "mldawn": [4.0, 5.0]},
     "dying": {"looped": [10.0, 10.0], "batched": [2.0, 1.0]},
 }
-RESULTS = report.Results(IMPORTED, RACES, BUILDS, TEST)
+KERNELS = {
+    "a lesson kernel, started fresh, until its imports cell is done": [2.5, 3.0],
+    "... forked from the fork server (its own start not counted)": [0.3, 0.5],
+}
+RESULTS = report.Results(IMPORTED, KERNELS, RACES, BUILDS, TEST)
 
 
 def test_the_table_has_a_row_per_measure_with_its_target_and_verdict(repo):
@@ -296,6 +300,10 @@ def test_the_table_has_a_row_per_measure_with_its_target_and_verdict(repo):
         "| 20 ms (10-30) | | |",
         "| ... after a lesson's own imports (none of them loaded) "
         "| 600 ms (500-700) | | |",
+        "| a lesson kernel, started fresh, until its imports cell is done "
+        "| 2.8 s (2.5-3.0) | | |",
+        "| ... forked from the fork server (its own start not counted) "
+        "| 0.4 s (0.3-0.5) | | |",
         "| cold build (fresh copy, empty cache) | 55.0 s (50.0-70.0) | <= 60 s | met |",
         "| warm build (nothing changed) | 3.0 s (2.0-9.0) | <= 5 s | met |",
         "| `alpha` edited (re-executed: alpha) | 12.0 s (10.0-20.0) | <= 15 s | met |",
@@ -320,7 +328,7 @@ def test_the_table_has_a_row_per_measure_with_its_target_and_verdict(repo):
 
 
 def test_a_table_without_builds_or_test_has_neither_their_rows_nor_lessons(repo):
-    text = report.table(report.Results(IMPORTED, {}), runs=1)
+    text = report.table(report.Results(IMPORTED, {}, {}), runs=1)
     assert "cold build" not in text
     assert "`make test`" not in text
     assert "| lesson (cold build" not in text
@@ -362,6 +370,7 @@ def _measures(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
         return record
 
     monkeypatch.setattr(imports, "bench_imports", measure("imports", IMPORTED))
+    monkeypatch.setattr(imports, "bench_kernels", measure("kernels", KERNELS))
     monkeypatch.setattr(races, "bench_races", measure("races", RACES))
     monkeypatch.setattr(builds, "bench_builds", measure("builds", BUILDS))
     monkeypatch.setattr(builds, "bench_test", measure("test", TEST))
@@ -375,6 +384,7 @@ def test_the_command_runs_each_measure_asked_for_and_prints_the_table(
     readme = (ROOT / "README.md").read_text()
     assert report.main(["--runs", "2", "--edit", "derivative", "--no-readme"]) == 0
     assert asked["imports"] == asked["races"] == (2,)
+    assert asked["kernels"] == (5,)  # a kernel takes seconds: at least five runs
     runs, edits, work = asked["builds"]
     assert (runs, edits) == (2, ["derivative"])
     assert asked["test"] == (2, work)
@@ -388,5 +398,5 @@ def test_skipped_measures_are_not_run(monkeypatch, capsys):
     asked = _measures(monkeypatch)
     argv = ["--runs", "1", "--skip-builds", "--skip-test", "--no-readme"]
     assert report.main(argv) == 0
-    assert sorted(asked) == ["imports", "races"]
+    assert sorted(asked) == ["imports", "kernels", "races"]
     assert "cold build" not in capsys.readouterr().out

@@ -1,17 +1,23 @@
-"""What `import relu_course` costs, alone and after a lesson's own imports.
+"""What `import relu_course` costs, and what a lesson's kernel costs before its cells.
 
 The package's `__init__` imports every module (lazy loading saved a lesson
 nothing: every lesson imports torch and matplotlib itself), so the row that
-matters is the second: what the package adds to a lesson's imports.
+matters is the second: what the package adds to a lesson's imports. The last
+two rows time a lesson kernel from its start to the end of a lesson's imports
+cell, started fresh and forked from a fork server (coursegen/forkserver.py).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from typing import NamedTuple
 
+from coursegen import forkserver
 from coursegen.bench.rows import med
+from coursegen.kernels import CourseKernelManager
 
 LESSON_IMPORTS = "import numpy, torch, matplotlib.pyplot"  # every lesson's own
 IMPORTS = {  # the table's label: (code run first, untimed; the code timed)
@@ -22,6 +28,16 @@ IMPORTS = {  # the table's label: (code run first, untimed; the code timed)
     ),
 }
 HEAVY = ("numpy", "torch", "matplotlib")
+# A lesson's imports cell, as the lessons write it (training's, for one).
+IMPORTS_CELL = (
+    "import matplotlib.pyplot as plt\nimport numpy as np\nimport torch\n"
+    "import torch.nn.functional as F\nfrom myst_nb import glue\n"
+    "import relu_course as rc"
+)
+KERNELS = {  # the table's label: whether the kernel is forked
+    "a lesson kernel, started fresh, until its imports cell is done": False,
+    "... forked from the fork server (its own start not counted)": True,
+}
 
 
 class Imported(NamedTuple):
@@ -65,3 +81,47 @@ def import_rows(results: dict[str, Imported]) -> list[str]:
         milliseconds = [1000 * t for t in imported.seconds]
         rows.append(f"| {label} ({loaded} loaded) | {med(milliseconds, 'ms', 0)} | | |")
     return rows
+
+
+def _kernel_until_imported() -> float:
+    """Seconds from a kernel's start until IMPORTS_CELL has run in it."""
+    start = time.perf_counter()
+    manager = CourseKernelManager()
+    manager.start_kernel()
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive(
+            IMPORTS_CELL, timeout=120, output_hook=lambda _: None
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"the imports cell failed: {reply['content']}")
+        return time.perf_counter() - start
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def bench_kernels(runs: int) -> dict[str, list[float]]:
+    """Each way of KERNELS timed runs times (the fork server started beforehand)."""
+    results = {}
+    for label, forked in KERNELS.items():
+        saved = os.environ.get(forkserver.FOLDER)
+        if not forked:
+            os.environ[forkserver.FOLDER] = forkserver.OFF
+        try:
+            with forkserver.serving():
+                if forked:
+                    _kernel_until_imported()  # starts the server: not a kernel's cost
+                results[label] = [_kernel_until_imported() for _ in range(runs)]
+        finally:
+            os.environ.pop(forkserver.FOLDER, None)
+            if saved is not None:
+                os.environ[forkserver.FOLDER] = saved
+    return results
+
+
+def kernel_rows(results: dict[str, list[float]]) -> list[str]:
+    """A row for each way of starting a lesson's kernel."""
+    return [f"| {label} | {med(seconds)} | | |" for label, seconds in results.items()]

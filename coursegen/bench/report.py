@@ -1,7 +1,8 @@
 """make bench: how fast the course builds, tests and runs, as one table of medians.
 
 Every row is measured RUNS times (default 3) and shown as median (min-max):
-what importing relu_course costs (coursegen/bench/imports.py); two pairs of
+what importing relu_course costs and a lesson kernel's start, fresh and forked
+(coursegen/bench/imports.py); two pairs of
 ways raced (races.py): the training animation, the course's way and MLDawn's,
 and two experiments looped and batched; cold, warm and edited builds, `make
 test` by phase, and each lesson of the cold builds (builds.py).
@@ -36,6 +37,7 @@ class Results:
     """What one `make bench` measured; builds and tests only when asked for."""
 
     imports: dict[str, Imported]
+    kernels: dict[str, list[float]]
     races: dict[str, Times]
     builds: Builds | None = None
     test: dict[str, list[float]] | None = None
@@ -63,6 +65,7 @@ def table(results: Results, runs: int) -> str:
     """The results as Markdown: one table of measures, then one of lessons."""
     rows = ["| measure | median (min-max) | target | |", "| --- | --- | --- | --- |"]
     rows += imports.import_rows(results.imports)
+    rows += imports.kernel_rows(results.kernels)
     if results.builds:
         rows += builds.build_rows(results.builds)
     if results.test:
@@ -108,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     pin_execution_env()  # one PyTorch thread, as lessons run: before torch loads
     print("bench: importing relu_course")
     imported = imports.bench_imports(args.runs)
+    print(f"bench: a lesson's kernel, fresh and forked, {max(args.runs, 5)} runs")
+    kernels = imports.bench_kernels(max(args.runs, 5))
     print(f"bench: the animation and the batched experiment, {args.runs} runs")
-    results = Results(imported, races.bench_races(args.runs))
+    results = Results(imported, kernels, races.bench_races(args.runs))
     with tempfile.TemporaryDirectory(prefix="relu-bench-") as tmp:
         if not args.skip_builds:
             print(f"bench: cold, warm and edited builds, {args.runs} runs")
