@@ -171,19 +171,24 @@ def _split(polygon: Array, distances: Array, tol: float) -> tuple[Array, Array]:
 def _cut(polygon: Array, normals: Array, offsets: Array, tol: float) -> list[Array]:
     """The pieces a convex polygon is cut into by the lines normals @ x + offsets = 0.
 
-    The normals have length one, so the values are distances to the lines.
+    The normals have length one, so the values are distances to the lines. A
+    stack, not recursion: hundreds of lines may cross one polygon.
     """
-    distances = polygon @ normals.T + offsets  # (corners, lines)
-    crossing = (distances.max(axis=0) > tol) & (distances.min(axis=0) < -tol)
-    lines = np.flatnonzero(crossing)
-    if lines.size == 0:
-        return [polygon]
-    first, rest = lines[0], lines[1:]  # lines that miss the polygon miss its parts
-    return [
-        piece
-        for part in _split(polygon, distances[:, first], tol)
-        for piece in _cut(part, normals[rest], offsets[rest], tol)
-    ]
+    pieces = []
+    pending = [(polygon, normals, offsets)]  # parts still to cut, and their lines
+    while pending:
+        part, part_normals, part_offsets = pending.pop()
+        distances = part @ part_normals.T + part_offsets  # (corners, lines)
+        crossing = (distances.max(axis=0) > tol) & (distances.min(axis=0) < -tol)
+        lines = np.flatnonzero(crossing)
+        if lines.size == 0:
+            pieces.append(part)
+            continue
+        first, rest = lines[0], lines[1:]  # lines that miss a part miss its parts
+        parts = _split(part, distances[:, first], tol)
+        # Reversed onto the stack: the pieces come out in the order of the parts.
+        pending += [(p, part_normals[rest], part_offsets[rest]) for p in parts[::-1]]
+    return pieces
 
 
 def split_polygon(

@@ -289,3 +289,15 @@ def test_two_moons_noise_is_reproducible_by_seed_and_has_its_scale():
 def test_bad_input_gets_an_error_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_polygon_crossed_by_thousands_of_lines_is_cut_without_recursion():
+    # One layer of 2**11 units, each a vertical line across the unit square: the
+    # cut once recursed per line and stopped at Python's recursion limit (1000).
+    starts = np.arange(2048) / 2048
+    weights = np.column_stack([np.ones_like(starts), np.zeros_like(starts)])
+    layers = [(weights, -starts), (np.ones((1, 2048)), np.zeros(1))]
+    regions = rc.activation_regions(layers, (0, 1, 0, 1))
+    assert len(regions) == 2048  # the strips between the lines, and the last one
+    lefts = sorted(r.polygon[:, 0].min() for r in regions)
+    assert np.allclose(lefts, starts)
