@@ -50,13 +50,14 @@ OFF = (
 )
 OWNER = "RELU_COURSE_FORKSERVER_OWNER"  # the process whose exit ends the servers
 # Modules a lesson imports, imported once by the server: its kernels start with them.
+# Not matplotlib's inline backend: imported, it hooks itself into the kernel's shell
+# (figures shown as PNG), which only exists after the fork.
 PRELOAD = (
     "ipykernel.kernelapp",
     "numpy",
     "torch",
     "torch.nn.functional",
     "matplotlib.pyplot",
-    "matplotlib_inline.backend_inline",
     "myst_nb",
     "relu_course",
 )

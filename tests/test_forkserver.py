@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 
-from coursegen import forkserver
+from coursegen import execute, forkserver
 from coursegen.kernels import CourseKernelManager
+from tests import small_course  # the root is on sys.path (python -m pytest)
 
 pytestmark = pytest.mark.skipif(
     not forkserver.SUPPORTED, reason="kernels are forked on Linux only"
@@ -199,3 +200,50 @@ def _alive(pid: object) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
+
+
+FIGURES = """\
+# Figures
+
+```{code-cell} ipython3
+import matplotlib.pyplot as plt
+from myst_nb import glue
+```
+
+```{code-cell} ipython3
+plt.plot([0, 1], [0, 1])
+plt.show()
+```
+
+```{code-cell} ipython3
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+glue("a_number", 0.5)
+```
+"""
+
+
+def test_a_lessons_figures_and_glue_come_out_of_a_forked_kernel_as_out_of_a_fresh_one(
+    tmp_path, monkeypatch
+):
+    # A lesson that never calls rc.use_course_style: the inline backend must hook
+    # itself into the kernel's shell (it does when imported in the kernel, not when
+    # imported before the fork), or figures come out as text.
+    lesson = small_course.write(tmp_path, {"figures": FIGURES}) / "lessons/figures.md"
+
+    def outputs() -> list[list[tuple[str, list[str]]]]:
+        nb, _ = execute.execute(lesson)
+        return [
+            [(o.output_type, sorted(o.get("data", {}))) for o in cell.outputs]
+            for cell in nb.cells
+            if cell.cell_type == "code"
+        ]
+
+    monkeypatch.setenv(forkserver.FOLDER, forkserver.OFF)
+    fresh = outputs()
+    monkeypatch.delenv(forkserver.FOLDER)
+    with forkserver.serving():
+        forked = outputs()
+    assert forked == fresh
+    assert ("display_data", ["image/png", "text/plain"]) in fresh[1]
+    assert ("display_data", ["image/png", "text/plain"]) in fresh[2]
