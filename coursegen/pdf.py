@@ -6,9 +6,10 @@ Chromium (coursegen.browser finds it) prints each page of a built edition
 (`make book` first) as its print stylesheet lays it out (`@media print` in
 coursegen/sphinx/site_static/course-site.css, which a browser's own print uses
 too): no site navigation, maths as KaTeX rendered it, every figure, an
-animation's first frame with a link to its page, the page's title and number
-at the foot of every page. pypdf joins every page of `_toc.yml` into the book,
-with a bookmark per page. Offline: nothing but the built files is read.
+animation's first frame with a link to its page. pypdf joins every page of
+`_toc.yml` into the book, with a bookmark per page, and lays a foot on every
+page: the title of its page and its number, through the whole book.
+Offline: nothing but the built files is read.
 Output: `_build/pdf/<edition>/NAME.pdf` and `book.pdf`.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,12 +35,21 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 MARGIN: PdfMargins = {"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}
-# Chromium fills the pageNumber and totalPages spans; the title is the page's.
-FOOTER = (
-    '<div style="width:100%;margin:0 14mm;font:8px sans-serif;color:#555;'
-    'display:flex;justify-content:space-between"><span>{title}</span>'
-    '<span>page <span class="pageNumber"></span> of '
-    '<span class="totalPages"></span></span></div>'
+# The foot of every page: the title of its page of the site, and its number in
+# the PDF (in the book, counted through the whole book). Printed by Chromium as
+# pages that are blank but for their foot, laid over the printed pages by pypdf,
+# because Chromium's own footer numbers each printed page from 1 again.
+FOOTERS = """<!doctype html><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 0 }}
+body {{ margin: 0 }}
+.page {{ height: 296mm; position: relative; overflow: hidden }}
+.page:not(:last-child) {{ break-after: page }}
+.foot {{ position: absolute; left: 14mm; right: 14mm; bottom: 7mm;
+  font: 8px sans-serif; color: #555; display: flex; justify-content: space-between }}
+</style>{pages}"""
+FOOT = (
+    '<div class="page"><div class="foot"><span>{title}</span>'
+    "<span>page {number} of {total}</span></div></div>"
 )
 # Before printing: every image loaded (lazy ones too), the fonts of the maths
 # ready, and after each animation a link to the page where it plays.
@@ -70,7 +81,7 @@ class PdfError(ValueError):
 
 @dataclass(frozen=True)
 class Printed:
-    """One page printed: its PDF and its title (the book's bookmark)."""
+    """One page printed: its PDF (without numbers) and its title (its bookmark)."""
 
     path: Path
     title: str
@@ -109,9 +120,6 @@ def print_page(browser: Browser, page_file: Path, out: Path) -> Printed:
             format="A4",
             margin=MARGIN,
             print_background=True,
-            display_header_footer=True,
-            header_template="<span></span>",
-            footer_template=FOOTER.format(title=html.escape(title)),
             outline=True,
             tagged=True,
         )
@@ -120,13 +128,38 @@ def print_page(browser: Browser, page_file: Path, out: Path) -> Printed:
     return Printed(out, title)
 
 
-def join(printed: Sequence[Printed], out: Path) -> Path:
-    """The book: every printed page in order, a bookmark at the start of each."""
-    from pypdf import PdfWriter
+def footers(browser: Browser, titles: Sequence[str], out: Path) -> Path:
+    """A PDF of blank A4 pages but for their foot: titles[k] and page k + 1 of n."""
+    feet = "".join(
+        FOOT.format(title=html.escape(title), number=k, total=len(titles))
+        for k, title in enumerate(titles, start=1)
+    )
+    page = browser.new_page()
+    try:
+        page.set_content(FOOTERS.format(pages=feet))
+        page.pdf(path=out, format="A4", margin={"top": "0", "bottom": "0"})
+    finally:
+        page.close()
+    return out
+
+
+def join(browser: Browser, printed: Sequence[Printed], out: Path) -> Path:
+    """The printed pages in one PDF, numbered through; a bookmark per page if many."""
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
+    titles: list[str] = []
     for one in printed:
-        writer.append(str(one.path), outline_item=one.title)
+        writer.append(
+            str(one.path), outline_item=one.title if len(printed) > 1 else None
+        )
+        titles += [one.title] * (len(writer.pages) - len(titles))
+    feet = PdfReader(footers(browser, titles, out.with_suffix(".feet.pdf")))
+    if len(feet.pages) != len(writer.pages):
+        raise RuntimeError(f"{len(feet.pages)} feet for {len(writer.pages)} pages")
+    for page, foot in zip(writer.pages, feet.pages, strict=True):
+        page.merge_page(foot)
+    out.with_suffix(".feet.pdf").unlink()
     writer.page_mode = "/UseOutlines"  # a reader opens the bookmarks beside it
     with out.open("wb") as file:
         writer.write(file)
@@ -149,15 +182,17 @@ def print_edition(
     pages = toc_pages(root) if not names else [lessons[name] for name in names]
     (out / "pages").mkdir(parents=True, exist_ok=True)
     written, printed = [], []
-    with chromium() as browser:
+    with chromium() as browser, tempfile.TemporaryDirectory() as unnumbered:
         for source in pages:
             is_lesson = source.stem in lessons
             target = out / ("" if is_lesson else "pages") / f"{source.stem}.pdf"
-            one = print_page(browser, site / page_of(source, root), target)
+            raw = Path(unnumbered) / f"{source.stem}.pdf"
+            one = print_page(browser, site / page_of(source, root), raw)
             printed.append(one)
+            join(browser, [one], target)
             written += [target] if is_lesson else []
-    if not names:
-        written.append(join(printed, out / "book.pdf"))
+        if not names:
+            written.append(join(browser, printed, out / "book.pdf"))
     return written
 
 

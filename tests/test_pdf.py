@@ -178,6 +178,25 @@ def test_the_book_joins_every_page_with_a_bookmark_each(printed):
     assert len(book.pages) >= sum(len(PdfReader(p).pages) for p in parts)
 
 
+def test_the_books_pages_are_numbered_through_with_each_pages_title(printed):
+    path = _pdf(printed, "teacher", "book")
+    pages = PdfReader(path).pages
+    feet = [
+        re.findall(
+            r"(\S.*?)\s*page (\d+) of (\d+)",
+            unicodedata.normalize("NFKC", p.extract_text()),
+        )
+        for p in pages
+    ]
+    assert [foot[-1][1:] for foot in feet] == [
+        (str(n), str(len(pages))) for n in range(1, len(pages) + 1)
+    ]
+    titles = [foot[-1][0] for foot in feet]
+    assert titles[0] == "A small course"
+    assert "1. Lesson alpha" in titles  # as the page's heading numbers it
+    assert titles.index("2. Lesson beta") > titles.index("1. Lesson alpha")
+
+
 def test_an_unbuilt_edition_or_an_unknown_lesson_is_refused(printed, tmp_path):
     with pytest.raises(pdf.PdfError, match="run `make book EDITION=student`"):
         pdf.print_edition("student", tmp_path)
