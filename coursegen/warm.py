@@ -9,7 +9,8 @@ extensions, setting them up, unpickling the saved environment. `make watch`
 this script runs the `jupyter-book` command itself, with the arguments `make
 book` gives it (editions.jupyter_book), but its Sphinx application, once set
 up, waits for a line on stdin before it builds: "build" builds, anything else
-(or the end of stdin) ends the process without building. What Sphinx compares
+(or the end of stdin) ends the process without building; once built, it
+prints the line BUILT with Sphinx's status. What Sphinx compares
 to decide what to re-read and re-write (the sources and their times, the
 saved environment, the output's build info) it looks at only once it builds,
 so the pages are the ones `jupyter-book build` started after the save would
@@ -25,19 +26,40 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import IO, Any
 
 GO = "build"  # the line that lets the waiting build go
+# The line it prints once Sphinx has built, with Sphinx's status (jupyter-book's
+# exit status): every page is written then, and the 2-3 s Python takes to tear
+# down Sphinx's objects need not be waited for.
+BUILT = "coursegen.warm: built, status"
+
+
+def _compiled_templates(app: Any) -> None:
+    """The page templates compiled once, kept beside the environment, as Jinja can.
+
+    Compiling the theme's templates is a fifth of a one-page build; a template
+    whose source changed is compiled again (Jinja checks its checksum).
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None:
+        folder = Path(app.doctreedir) / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        templates.environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 def _waiting(build: Callable[..., None], stdin: IO[str]) -> Callable[..., None]:
-    """Sphinx.build, once a line GO arrives; the process ends on anything else."""
+    """Sphinx.build once a line GO arrives (else the process ends), then BUILT."""
 
     @functools.wraps(build)
     def wait_then_build(app: Any, *args: Any, **kwargs: Any) -> None:
+        _compiled_templates(app)
         sys.stdout.flush()
         try:
             line = stdin.readline()
@@ -45,7 +67,12 @@ def _waiting(build: Callable[..., None], stdin: IO[str]) -> Callable[..., None]:
             line = ""
         if line.strip() != GO:
             raise SystemExit(0)  # not needed any more: nothing built
-        build(app, *args, **kwargs)
+        try:
+            build(app, *args, **kwargs)
+        except BaseException:
+            print(BUILT, 1, flush=True)
+            raise
+        print(BUILT, app.statuscode, flush=True)
 
     return wait_then_build
 
@@ -75,16 +102,30 @@ class WarmBuild:
         )
 
     def build(self) -> bool:
-        """Build now, print what the build printed; True if it succeeded."""
+        """Build now, print what the build printed; True if it succeeded.
+
+        It returns once Sphinx has built; a failed build's process is waited
+        for, and all it printed shown (a traceback comes after BUILT).
+        """
         assert self.process.stdin is not None  # stdin=PIPE
+        assert self.process.stdout is not None  # stdout=PIPE
         try:
             self.process.stdin.write(GO + "\n")
             self.process.stdin.flush()
         except BrokenPipeError:  # it had ended: its output says why
             pass
-        output, _ = self.process.communicate()
-        print(output, end="", flush=True)
-        return self.process.returncode == 0
+        status = None
+        for line in self.process.stdout:
+            if line.startswith(BUILT):
+                status = int(line.removeprefix(BUILT))
+                break
+            print(line, end="")
+        if status == 0:  # it ends by itself: only its exit is left to collect
+            threading.Thread(target=self.process.communicate, daemon=True).start()
+            return True
+        rest, _ = self.process.communicate()
+        print(rest, end="", flush=True)
+        return False
 
     def cancel(self) -> None:
         """End the process without building."""
