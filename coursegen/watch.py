@@ -8,9 +8,12 @@ relu_course, the pins or the environment, coursegen/cache_key.py; Sphinx keeps
 its saved environment, so it re-reads only the pages that changed), serves the
 site on 127.0.0.1 as `make serve` does, then looks at the files every
 POLL seconds: lessons, book pages, relu_course, the configuration. After a save
-it rebuilds and tells every open page, which reloads itself. The script that
-listens is added to pages as they are served, never to the built files: what
-`make book` publishes has none of it.
+it rebuilds and tells every open page, which reloads itself. After saves of
+lessons alone it executes those whose code changed itself, and the public
+edition is rendered by the `jupyter-book build` that `make book` runs, started
+when the last build ended and waiting, set up (coursegen/warm.py). The script
+that listens is added to pages as they are served, never to the built files:
+what `make book` publishes has none of it.
 """
 
 from __future__ import annotations
