@@ -34,16 +34,16 @@ from typing import IO, Any
 
 GO = "build"  # the line that lets the waiting build go
 # The line it prints once Sphinx has built, with Sphinx's status (jupyter-book's
-# exit status): every page is written then, and the 2-3 s Python takes to tear
-# down Sphinx's objects need not be waited for.
+# exit status): every page is written then, and the 2-3 s Python took here to
+# tear down Sphinx's objects need not be waited for.
 BUILT = "coursegen.warm: built, status"
 
 
 def _compiled_templates(app: Any) -> None:
-    """The page templates compiled once, kept beside the environment, as Jinja can.
+    """The theme's templates compiled once, kept beside the saved environment.
 
-    Compiling the theme's templates is a fifth of a one-page build; a template
-    whose source changed is compiled again (Jinja checks its checksum).
+    Compiling them took a sixth of Sphinx's time for one page (py-spy); Jinja
+    compiles a template again when its source changed (it keeps a checksum).
     """
     from jinja2 import FileSystemBytecodeCache
 
