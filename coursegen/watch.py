@@ -8,9 +8,12 @@ relu_course, the pins or the environment, coursegen/cache_key.py; Sphinx keeps
 its saved environment, so it re-reads only the pages that changed), serves the
 site on 127.0.0.1 as `make serve` does, then looks at the files every
 POLL seconds: lessons, book pages, relu_course, the configuration. After a save
-it rebuilds and tells every open page, which reloads itself. The script that
-listens is added to pages as they are served, never to the built files: what
-`make book` publishes has none of it.
+it rebuilds and tells every open page, which reloads itself. After saves of
+lessons alone it executes those whose code changed itself, and the public
+edition is rendered by the `jupyter-book build` that `make book` runs, started
+when the last build ended and waiting, set up (coursegen/warm.py). The script
+that listens is added to pages as they are served, never to the built files:
+what `make book` publishes has none of it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
-from coursegen import editions, execute, serve
+from coursegen import editions, execute, serve, warm
 from coursegen.course import CACHE, EDITIONS, ROOT, toc_lessons
 
 POLL = 0.4  # seconds between looks at the files: a save shows within one
@@ -126,20 +129,27 @@ class Watcher:
         self.versions = Versions()
         self.server: ThreadingHTTPServer | None = None
         self.seen = snapshot(root)
+        self.warm: warm.WarmBuild | None = None  # the public edition's next build
 
     def build(self, changed: Sequence[Path] = ()) -> bool:
-        """Build as `make book` does, in a process of its own; True if it did.
+        """Build as `make book` does; True if it did.
 
         After saves of lessons alone, which cannot change the cache key, only
         those lessons may need to execute: the watcher runs them itself, then
-        Sphinx, sparing a process and a reading of every other lesson.
+        the build started ahead of time (warm.py) renders the book. Anything
+        else is `python -m coursegen book`, in a process of its own.
         """
         folder = self.root / "lessons"
         if changed and all(p.parent == folder and p.suffix == ".md" for p in changed):
-            return self._build_after(changed)
-        options = [] if self.edition == "public" else ["--edition", self.edition]
-        command = [sys.executable, "-m", "coursegen", "book", *options]
-        return subprocess.run(command, cwd=self.root, check=False).returncode == 0
+            built = self._build_after(changed)
+        else:
+            self._cancel_warm()  # the saved environment it read is about to change
+            options = [] if self.edition == "public" else ["--edition", self.edition]
+            command = [sys.executable, "-m", "coursegen", "book", *options]
+            built = subprocess.run(command, cwd=self.root, check=False).returncode == 0
+        if self.edition == "public" and self.warm is None:
+            self.warm = self._start_warm()
+        return built
 
     def _build_after(self, lessons: Sequence[Path]) -> bool:
         """Execute the saved lessons if their code changed, then render the book."""
@@ -147,15 +157,23 @@ class Watcher:
         saved = [path for path in toc_lessons(self.root) if path in lessons]
         if execute.run(saved, cache, execute.CORES) != 0:
             return False
+        if self.edition == "public":
+            ready, self.warm = self.warm or self._start_warm(), None
+            return ready.build()
         try:
-            if self.edition != "public":
-                editions.build_edition(self.edition, self.root)
-            else:
-                command = editions.jupyter_book(self.root)
-                subprocess.run(command, cwd=self.root, check=True)
+            editions.build_edition(self.edition, self.root)
         except subprocess.CalledProcessError:
             return False
         return True
+
+    def _start_warm(self) -> warm.WarmBuild:
+        """The public edition's next build, as `make book` runs it, set up now."""
+        return warm.WarmBuild(self.root, editions.jupyter_book(self.root)[1:])
+
+    def _cancel_warm(self) -> None:
+        if self.warm is not None:
+            self.warm.cancel()
+            self.warm = None
 
     def serve(self, port: int = 0) -> str:
         """Serve the built site in a thread; its address."""
@@ -202,6 +220,7 @@ class Watcher:
                 self.rebuild(changed)
 
     def close(self) -> None:
+        self._cancel_warm()
         self.versions.close()
         if self.server is not None:
             self.server.shutdown()

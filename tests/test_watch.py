@@ -5,12 +5,17 @@ coursegen.watch; the test then saves a lesson's prose, its code, and a file of
 relu_course, and reads the page over HTTP until it shows the change, with the
 reload event that open pages receive. The execution cache's records tell which
 lessons ran again: only the edited one after a code edit, all after a package
-edit. About 40 s.
+edit. A prose edit re-writes only its page (and those Sphinx re-writes after
+any change: the root page, whose table of contents lists it, the index and the
+search page), exactly as `make book` writes it, by the build started ahead of
+time (coursegen/warm.py), and a build that fails keeps the last site. About 60 s.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
+import subprocess
 import threading
 import time
 import urllib.request
@@ -20,7 +25,7 @@ from pathlib import Path
 import pytest
 from jupyter_cache import get_cache
 
-from coursegen import watch
+from coursegen import editions, watch
 from tests import small_course  # the root is on sys.path (python -m pytest)
 
 LESSON = """\
@@ -48,6 +53,27 @@ class Served:
         self.events = http.client.HTTPConnection(str(host), int(port), timeout=WAIT)
         self.events.request("GET", watch.EVENTS)
         self.stream = self.events.getresponse()
+
+    def pause(self) -> None:
+        """Stop looking for changes (the test builds or edits without the watcher)."""
+        self.stop.set()
+        self.thread.join(timeout=WAIT)
+        assert not self.thread.is_alive()
+
+    def resume(self) -> None:
+        """Look for changes again, from the files as they are now."""
+        self.watcher.seen = watch.snapshot(self.watcher.root)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.watcher.run, args=(self.stop,))
+        self.thread.start()
+
+    def built(self) -> dict[str, int]:
+        """Every page of the built site and its modification time (ns)."""
+        site = self.watcher.site
+        return {
+            str(path.relative_to(site)): path.stat().st_mtime_ns
+            for path in site.rglob("*.html")
+        }
 
     def page(self, name: str) -> str:
         with urllib.request.urlopen(f"{self.url}lessons/{name}.html") as response:
@@ -84,11 +110,9 @@ def served(tmp_path_factory) -> Iterator[Served]:
     assert watcher.build(), "the first build failed"
     served = Served(watcher, watcher.serve())
     yield served
-    served.stop.set()
-    served.thread.join(timeout=WAIT)
+    served.pause()
     served.events.close()
     watcher.close()
-    assert not served.thread.is_alive()
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -117,11 +141,43 @@ def test_a_prose_edit_shows_on_the_served_page_and_open_pages_reload(served):
     print(f"prose edit visible after {seconds:.1f} s")
 
 
+def test_a_prose_edit_rewrites_only_its_page_and_those_sphinx_always_rewrites(served):
+    before = served.built()
+    _edit(served.watcher.root / "lessons" / "one.md", "second", "third")
+    served.shows("one", "PROSE-one-third")
+    assert served.next_event() == "2"
+    after = served.built()
+    rewritten = {page for page in after if after[page] != before.get(page)}
+    # The root page's table of contents lists the lesson; the index and the
+    # search page are written at every build, as by `make book`.
+    assert rewritten == {
+        "lessons/one.html",
+        "book/intro.html",
+        "genindex.html",
+        "search.html",
+    }
+
+
+def test_the_page_a_prose_edit_rebuilt_is_the_page_make_book_writes(served):
+    page = served.watcher.site / "lessons" / "one.html"
+    from_watch = page.read_bytes()
+    served.pause()
+    try:
+        lesson = served.watcher.root / "lessons" / "one.md"
+        os.utime(lesson)  # saved again, unchanged: make book re-writes its page
+        command = editions.jupyter_book(served.watcher.root)  # make book's Sphinx
+        subprocess.run(command, cwd=served.watcher.root, check=True)
+        assert page.stat().st_mtime_ns > lesson.stat().st_mtime_ns
+        assert page.read_bytes() == from_watch
+    finally:
+        served.resume()
+
+
 def test_a_code_edit_executes_only_that_lesson_again(served):
     before = served.runs()
     _edit(served.watcher.root / "lessons" / "two.md", "str(1)", "str(2)")
     served.shows("two", "OUTPUT-two-2")
-    assert served.next_event() == "2"
+    assert served.next_event() == "3"
     after = served.runs()
     assert after["one"] == before["one"]
     assert after["two"] > before["two"]
@@ -131,22 +187,40 @@ def test_an_edit_of_relu_course_executes_every_lesson_again(served):
     before = served.runs()
     package = served.watcher.root / "relu_course" / "__init__.py"
     package.write_text('"""The package, edited."""\n')
-    assert served.next_event() == "3"
+    assert served.next_event() == "4"
     after = served.runs()
     assert all(after[name] > before[name] for name in ("one", "two"))
 
 
+def _saved(watcher: watch.Watcher) -> list[Path]:
+    """The files saved since the watcher last looked (waiting for a save)."""
+    changed: list[Path] = []
+    while not changed:
+        changed = watcher.changes()
+    return changed
+
+
+def test_a_prose_edit_that_fails_the_build_sends_no_reload_until_fixed(served, capsys):
+    served.pause()  # the test looks for changes itself now
+    watcher = served.watcher
+    lesson = watcher.root / "lessons" / "one.md"
+    _edit(lesson, "PROSE-one-third.", "PROSE-one-fourth, see {ref}`no-such-label`.")
+    assert watcher.rebuild(_saved(watcher)) is None  # -n -W: a broken reference
+    assert "the build failed" in capsys.readouterr().out
+    assert watcher.versions.number == 4
+    _edit(lesson, ", see {ref}`no-such-label`.", ".")
+    assert watcher.rebuild(_saved(watcher)) is not None  # the next warm build
+    assert watcher.versions.number == 5
+    assert "PROSE-one-fourth." in served.page("one")
+
+
 def test_a_failed_build_keeps_the_last_site_and_sends_no_reload(served, capsys):
-    served.stop.set()  # the test looks for changes itself now
-    served.thread.join(timeout=WAIT)
     watcher = served.watcher
     lesson = watcher.root / "lessons" / "one.md"
     _edit(lesson, 'print("OUTPUT', 'raise SystemExit("OUTPUT')
-    changed = []
-    while not changed:
-        changed = watcher.changes()
+    changed = _saved(watcher)
     assert changed == [lesson]
     assert watcher.rebuild(changed) is None
     assert "the build failed" in capsys.readouterr().out
-    assert watcher.versions.number == 3
-    assert "PROSE-one-second" in served.page("one")
+    assert watcher.versions.number == 5
+    assert "PROSE-one-fourth." in served.page("one")

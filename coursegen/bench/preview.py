@@ -3,8 +3,9 @@
 In a copy of the course whose book is built, `python -m coursegen watch` runs
 as a teacher starts it; the bench listens to the reload events as an open page
 does, saves an edit of a lesson's prose (nothing executes again) or of its
-code (that lesson executes again), and times each save to the next event,
-when the rebuilt page is served and every open page reloads.
+code (that lesson executes again) READ seconds after the last reload, and
+times each save to the next event, when the rebuilt page is served and every
+open page reloads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ EDITS = {  # appended to the lesson: what a teacher's save changes
     "code": "\n```{{code-cell}} ipython3\nprint('make bench, save {k}')\n```\n",
 }
 SAVES = 2  # saves of each kind per run
+# Seconds between a reload and the next save: the teacher reads the page. The
+# watcher uses them to set up its next build (coursegen/warm.py).
+READ = 5
 WAIT = 300  # seconds a rebuild may take before the bench gives up
 
 
@@ -70,6 +74,7 @@ def save_to_reload(copy: Path, lesson: str, times: dict[str, list[float]]) -> No
             path = copy / "lessons" / f"{lesson}.md"
             for k in range(SAVES):
                 for kind, edit in EDITS.items():
+                    time.sleep(READ)
                     path.write_text(path.read_text() + edit.format(k=k))
                     saved = time.perf_counter()
                     _next_version(stream)
