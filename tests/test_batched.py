@@ -14,6 +14,7 @@ import torch
 
 import relu_course as rc
 from relu_course.batched import train_many
+from tests.models import Subclassed, seeded
 
 X, Y = rc.cubic_data(40)
 SEEDS = [0, 1, 2]
@@ -22,19 +23,6 @@ ACTIVATIONS = {
     "leaky relu": lambda: torch.nn.LeakyReLU(0.1),
     "PReLU": lambda: torch.nn.PReLU(5),  # learnable: goes through vmap
 }
-
-
-class Subclassed(rc.Regressor):
-    """A Regressor subclass: train_many computes it through vmap, not by hand."""
-
-
-def seeded(seeds, activation=torch.nn.ReLU, cls=rc.Regressor, n_hidden=5):
-    """One freshly initialised model per seed, as dying_experiment builds them."""
-    models = []
-    for seed in seeds:
-        rc.set_seed(seed)
-        models.append(cls(n_hidden, activation=activation()))
-    return models
 
 
 def one_at_a_time(models, config, orders):

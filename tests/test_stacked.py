@@ -12,22 +12,10 @@ from relu_course.data import training_data
 from relu_course.regressor import SNAPSHOT_PARAMETERS
 from relu_course.stacked import Stack, _relu_gradients
 from relu_course.training import LOSSES
+from tests.models import Subclassed, seeded
 
 X, Y = rc.cubic_data(40)
 SEEDS = [0, 1, 2]
-
-
-class Subclassed(rc.Regressor):
-    """A Regressor subclass: its stack is computed through vmap, not by hand."""
-
-
-def seeded(seeds, activation=torch.nn.ReLU, cls=rc.Regressor, n_hidden=5):
-    """One freshly initialised model per seed, as dying_experiment builds them."""
-    models = []
-    for seed in seeds:
-        rc.set_seed(seed)
-        models.append(cls(n_hidden, activation=activation()))
-    return models
 
 
 @pytest.mark.parametrize("batches", ["shared", "one per model"])
