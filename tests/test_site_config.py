@@ -181,16 +181,18 @@ def _theme_script(tmp_path: Path, text: str) -> tuple[SimpleNamespace, Path]:
     return SimpleNamespace(outdir=str(tmp_path)), script
 
 
-def test_the_themes_check_of_every_block_at_load_is_taken_out(tmp_path):
+def test_the_themes_check_of_every_block_at_load_is_taken_out(tmp_path, caplog):
     app, script = _theme_script(tmp_path, THEME_END)
     pages.lazy_theme_tab_stops(app, None)
     patched = script.read_text()
     assert patched == THEME_END.replace(
-        '"complete"===document.readyState?I():window.addEventListener("load",I)', "0"
+        '"complete"===document.readyState?I():window.addEventListener("load",I)',
+        pages.THEME_CHECK_TAKEN,
     )
     assert "function I()" in patched  # defined, no longer called
-    pages.lazy_theme_tab_stops(app, None)  # a second build: nothing left to take
+    pages.lazy_theme_tab_stops(app, None)  # a rebuild that kept the copy: as it is
     assert script.read_text() == patched
+    assert "WARNING" not in caplog.text
 
 
 def test_a_theme_script_of_another_shape_is_left_as_it_is_with_a_warning(
