@@ -307,3 +307,14 @@ def test_each_explorable_is_weighed_with_its_cell_output_gzipped(measured, tmp_p
     text = bench_explorables.table({"e.html": [first, 61 * 1024]})
     assert "e.html #1: 0.1 KB  met" in text
     assert "e.html #2: 61.0 KB  NOT MET" in text
+
+
+def test_every_lesson_with_an_explorable_is_measured_once():
+    measured = list(bench_site.PAGES.values())
+    assert len(set(measured)) == len(measured)
+    assert set(bench_explorables.PAGES) <= set(measured)
+    assert measured[:3] == [
+        "book/intro.html",
+        "lessons/derivative.html",
+        "lessons/training.html",
+    ]

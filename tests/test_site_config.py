@@ -127,3 +127,82 @@ def _paragraph_page() -> nodes.document:
     document = nodes.document(None, None)
     document += nodes.paragraph(text="A page about relu with words enough to describe.")
     return document
+
+
+class ScriptsApp:
+    """An app that records the inline scripts a page is given."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def add_js_file(self, filename: str | None, body: str = "", **_: Any) -> None:
+        self.bodies.append(body)
+
+    def add_css_file(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("body", "checked"),
+    [
+        ('<div class="highlight"><pre>x = 1</pre></div>', True),
+        ('<div class="cell_output docutils container"><p>out</p></div>', True),
+        ('<span class="katex-display"><span class="katex">x</span></span>', True),
+        ("<p>words only, a prefix: <pretend></p>", False),
+    ],
+)
+def test_a_page_with_blocks_that_may_scroll_checks_them_as_they_are_laid_out(
+    body, checked
+):
+    app = ScriptsApp()
+    context = {"script_files": [], "css_files": [], "body": body}
+    pages.page_head(app, "lessons/x", "page.html", context, _paragraph_page())
+    assert (pages.TAB_STOPS in app.bodies) is checked
+    if checked:  # each block as it is laid out, all of them at the first Tab
+        assert "new ResizeObserver" in pages.TAB_STOPS
+        assert '"keydown"' in pages.TAB_STOPS
+        assert pages.SCROLLABLE_BLOCKS in pages.TAB_STOPS
+
+
+# The end of pydata-sphinx-theme.js (0.17, minified): its check of every block,
+# run at load.
+THEME_END = (
+    'function I(){const e=()=>{document.querySelectorAll(["pre"]).forEach(e=>'
+    "{e.tabIndex=e.scrollWidth>e.clientWidth?0:-1})};e()}"
+    'function J(){}"complete"===document.readyState?I():'
+    'window.addEventListener("load",I),J()})();'
+)
+
+
+def _theme_script(tmp_path: Path, text: str) -> tuple[SimpleNamespace, Path]:
+    script = tmp_path / pages.THEME_SCRIPT
+    script.parent.mkdir(parents=True)
+    script.write_text(text)
+    return SimpleNamespace(outdir=str(tmp_path)), script
+
+
+def test_the_themes_check_of_every_block_at_load_is_taken_out(tmp_path, caplog):
+    app, script = _theme_script(tmp_path, THEME_END)
+    pages.lazy_theme_tab_stops(app, None)
+    patched = script.read_text()
+    assert patched == THEME_END.replace(
+        '"complete"===document.readyState?I():window.addEventListener("load",I)',
+        pages.THEME_CHECK_TAKEN,
+    )
+    assert "function I()" in patched  # defined, no longer called
+    pages.lazy_theme_tab_stops(app, None)  # a rebuild that kept the copy: as it is
+    assert script.read_text() == patched
+    assert "WARNING" not in caplog.text
+
+
+def test_a_theme_script_of_another_shape_is_left_as_it_is_with_a_warning(
+    tmp_path, caplog
+):
+    other = THEME_END.replace("scrollWidth", "offsetWidth")  # I checks no block
+    app, script = _theme_script(tmp_path, other)
+    pages.lazy_theme_tab_stops(app, None)
+    assert script.read_text() == other
+    assert "no check of scrollable blocks at load" in caplog.text
+    script.write_text(THEME_END)
+    pages.lazy_theme_tab_stops(app, RuntimeError("build failed"))
+    assert script.read_text() == THEME_END  # a failed build is not touched

@@ -5,7 +5,8 @@
 
 `make bench-site` runs it (after `npm ci --prefix tools/site` when needed). It
 serves the site with coursegen/serve.py (127.0.0.1, gzip, as static hosts do) and,
-for the intro, a text-heavy lesson and the animation lesson:
+for the intro, a text-heavy lesson, the animation lesson and every other lesson
+with an explorable (coursegen/bench/explorables.py lists them):
 
 - runs Lighthouse 12 (mobile preset: simulated slow 4G and a 4x slower CPU) in
   headless Chromium several times and reports the median score of each
@@ -53,6 +54,12 @@ PAGES = {
     "text-heavy lesson": "lessons/derivative.html",
     "animation lesson": "lessons/training.html",
 }
+# Explorables run script on their pages: each of those pages is measured too.
+PAGES.update(
+    (f"explorable lesson {Path(path).stem}", path)
+    for path in explorables.PAGES
+    if path not in PAGES.values()
+)
 ANIMATED = {"animation lesson"}
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 # A default Jupyter Book 1 page with one plot, measured once the same way by this

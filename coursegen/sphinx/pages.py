@@ -69,17 +69,56 @@ def description(doctree: nodes.document | None) -> str:
     return ""
 
 
-# A display formula wider than the screen scrolls sideways: it takes the
-# keyboard focus then (and only then), so it can be scrolled without a mouse.
-FOCUS_WIDE_MATHS = """addEventListener("DOMContentLoaded", () => {
-  const all = () => document.querySelectorAll("div.math .katex-display");
-  const fit = () => all().forEach((el) => {
-    if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
-    else el.removeAttribute("tabindex");
+# A block wider (or taller) than its box scrolls: it takes the keyboard focus
+# then, and only then, so it can be scrolled without a mouse. The theme's own
+# check (pydata-sphinx-theme.js, at load) reads the size of every block of the
+# page at once: the whole page laid out in one long task, cells the reader has
+# not reached included (course-site.css leaves them unrendered until they near
+# the screen). Here every block starts as a tab stop, and each is checked when
+# it is laid out (a ResizeObserver reports it then, at no extra cost); every
+# block is checked at the first Tab press after a load or a resize, before the
+# focus moves, so the keyboard meets exactly the blocks that scroll. Display
+# maths lose the attribute when they fit; the theme's blocks get -1.
+SCROLLABLE_BLOCKS = (
+    "pre, .nboutput > .output_area, .cell_output > .output, "
+    ".jp-RenderedHTMLCommon, .pst-scrollable-table-container"
+)
+TAB_STOPS = """addEventListener("DOMContentLoaded", () => {
+  const maths = "div.math .katex-display";
+  const blocks = document.querySelectorAll(`${maths}, BLOCKS`);
+  const fit = (el) => {
+    const wide = el.scrollWidth > el.clientWidth + 1;
+    if (el.matches(maths)) {
+      if (wide) el.tabIndex = 0;
+      else el.removeAttribute("tabindex");
+    } else {
+      el.tabIndex = wide || el.scrollHeight > el.clientHeight + 1 ? 0 : -1;
+    }
+  };
+  const seen = new ResizeObserver((entries) => entries.forEach((e) => fit(e.target)));
+  blocks.forEach((el) => {
+    el.tabIndex = 0;
+    seen.observe(el);
   });
-  fit();
-  addEventListener("resize", fit);
-});"""
+  let checked = false;
+  addEventListener("resize", () => { checked = false; });
+  addEventListener("keydown", (event) => {
+    if (event.key === "Tab" && !checked) {
+      checked = true;
+      blocks.forEach(fit);
+    }
+  }, true);
+});""".replace("BLOCKS", SCROLLABLE_BLOCKS)
+HAS_BLOCKS = re.compile(r'<pre\b|class="katex-display|class="(?:[^"]* )?cell_output\b')
+
+# The theme's script runs its check at load ("complete" === readyState ? f() :
+# addEventListener("load", f)); TAB_STOPS does it instead (lazy_theme_tab_stops).
+THEME_SCRIPT = Path("_static/scripts/pydata-sphinx-theme.js")
+THEME_CHECK_CALL = re.compile(
+    r'"complete"===document\.readyState\?(\w+)\(\):'
+    r'window\.addEventListener\("load",\1\)'
+)
+THEME_CHECK_TAKEN = "0/* coursegen: blocks are checked as laid out (TAB_STOPS) */"
 
 # Scripts and styles of extensions this book loads but does not use.
 UNUSED_ASSETS = ("sphinx-thebe", "design-tabs", "sphinx-design")
@@ -124,8 +163,8 @@ def page_head(
     page = context.get("body", "") + context.get("toc", "") + context.get("title", "")
     if 'class="katex' in page:  # added to this page only (html-page-context)
         app.add_css_file("katex/katex.min.css", priority=900)
-    if 'class="katex-display' in page:
-        app.add_js_file(None, body=FOCUS_WIDE_MATHS, priority=900)
+    if HAS_BLOCKS.search(page):
+        app.add_js_file(None, body=TAB_STOPS, priority=900)
     scripts = []
     for script in context.get("script_files", []):
         if _unused(script):
@@ -147,3 +186,28 @@ def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         text = raw.astext()
         if "x-thebe-config" in text or text.startswith("<script>kernelName"):
             raw.parent.remove(raw)
+
+
+def lazy_theme_tab_stops(app: Sphinx, exception: Exception | None) -> None:
+    """The theme's script, copied into the site, without its check at load of
+    every block's size (TAB_STOPS does it lazily); a theme whose script differs
+    is left as it is, with a warning."""
+    path = Path(app.outdir) / THEME_SCRIPT
+    if exception is not None or not path.is_file():
+        return
+    script = path.read_text(encoding="utf-8")
+    if THEME_CHECK_TAKEN in script:  # a rebuild that kept the site's copy
+        return
+    call = THEME_CHECK_CALL.search(script)
+    checks = call is not None and re.search(
+        rf"function {call.group(1)}\(\)\{{[^}}]*scrollWidth", script
+    )
+    if call is None or not checks:
+        logger.warning(
+            "pydata-sphinx-theme.js has no check of scrollable blocks at load "
+            "where coursegen.sphinx.pages expects it: pages lay out every block "
+            "at load (a newer theme? see TAB_STOPS)"
+        )
+        return
+    taken = script.replace(call.group(0), THEME_CHECK_TAKEN, 1)
+    path.write_text(taken, encoding="utf-8")

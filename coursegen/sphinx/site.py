@@ -21,6 +21,11 @@ What this extension changes in sphinx-book-theme's pages, and why:
   live code here), sphinx-design (no tabs or cards), and the search index on
   every page but the search page (the theme only needs it for search-as-you-
   type, which is off). The remaining scripts load with ``defer``.
+- Long lessons lay out only what the reader sees: a code cell off screen is
+  not styled, laid out or painted until it nears the viewport
+  (``content-visibility`` in ``course-site.css``), and the theme's check of
+  every code block's width at load, which laid out the whole page in one long
+  task, is replaced by one made as each block is laid out (pages.TAB_STOPS).
 - Every page gets ``<meta name="description">``: the first paragraph of the
   page (for a lesson, the "You will ..." line of its "In this lesson" box),
   and a favicon (no 404 in the console).
@@ -64,6 +69,7 @@ TEMPLATES = HERE / "site_templates"
 def finish(app: Sphinx, exception: Exception | None) -> None:
     katex.save_rendered(app)
     icons.write_icons(app, exception)
+    pages.lazy_theme_tab_stops(app, exception)
 
 
 # --- Setup ------------------------------------------------------------------

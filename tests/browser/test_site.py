@@ -221,3 +221,35 @@ def test_axe_finds_no_violation_in_whole_pages_in_light_and_dark_mode(
     results = Axe().run(page, options=VIOLATIONS_ONLY)
     context.close()
     assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
+
+
+# A lesson's first layout covers what the reader sees: the code cells below the
+# screen wait (content-visibility), and so does the check of which blocks scroll
+# sideways (coursegen/sphinx/pages.py TAB_STOPS), until the first Tab press.
+BLOCKS_MISFIT = """() => [...document.querySelectorAll('pre')].filter((el) => {
+    const scrolls = el.scrollWidth > el.clientWidth + 1
+        || el.scrollHeight > el.clientHeight + 1;
+    return el.tabIndex !== (scrolls ? 0 : -1);
+}).length"""
+
+
+def test_cells_off_screen_wait_and_the_first_tab_finds_exactly_the_wide_blocks(
+    browser, base_url
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base_url + "lessons/training.html", wait_until="load")
+    rendered = page.evaluate(
+        "() => [...document.querySelectorAll('.bd-article div.cell')]"
+        ".filter((cell) => !cell.matches('.tag_hide-input'))"
+        ".map((cell) => cell.firstElementChild)"
+        ".map((inside) => inside.checkVisibility({contentVisibilityAuto: true}))"
+    )
+    page.keyboard.press("Tab")
+    misfit = page.evaluate(BLOCKS_MISFIT)
+    stops = page.eval_on_selector_all("pre", "all => all.map((el) => el.tabIndex)")
+    context.close()
+    assert True in rendered, "no cell on the first screen is drawn"
+    assert rendered[-1] is False, "the last cell was laid out at load"
+    assert misfit == 0, "a block's tab stop does not say whether it scrolls"
+    assert {0, -1} <= set(stops), "at phone width some code is wider than the page"
