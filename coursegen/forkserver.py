@@ -69,6 +69,10 @@ NOT_INHERITED = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
 # What may differ between kernels of one server: the launcher's process id
 # (jupyter_client sets it) and the fork server's own variables.
 VOLATILE = {"JPY_PARENT_PID", "JPY_SESSION_NAME", FOLDER, OWNER}
+# ... and pytest's bookkeeping: PYTEST_CURRENT_TEST names the test that starts a
+# kernel (nbval's: a notebook's first cell), PYTEST_XDIST_WORKER the worker. Kept
+# in, every notebook had a server of its own. No module reads them on import.
+VOLATILE_PREFIXES = ("PYTEST_",)
 TICK = 0.2  # seconds between the server's looks at its owner and its children
 START_TIMEOUT = 120  # seconds a launcher waits for a new server to listen
 
@@ -83,7 +87,11 @@ class Request(TypedDict):
 
 def fingerprint(env: dict[str, str]) -> str:
     """A short name for an environment, leaving out what differs per kernel."""
-    kept = sorted((k, v) for k, v in env.items() if k not in VOLATILE)
+    kept = sorted(
+        (k, v)
+        for k, v in env.items()
+        if k not in VOLATILE and not k.startswith(VOLATILE_PREFIXES)
+    )
     return hashlib.sha256(json.dumps(kept).encode()).hexdigest()[:16]
 
 

@@ -189,6 +189,9 @@ def test_a_server_is_named_by_the_environment_but_not_by_a_kernels_own_variables
     env = {"PATH": "/bin", "ATEN_CPU_CAPABILITY": "default"}
     name = forkserver.fingerprint(env)
     assert forkserver.fingerprint({**env, "JPY_PARENT_PID": "123"}) == name
+    per_test = {"PYTEST_CURRENT_TEST": "x.ipynb::Cell 0 (setup)"}
+    assert forkserver.fingerprint({**env, **per_test}) == name  # nbval's notebooks
+    assert forkserver.fingerprint({**env, "PYTEST_XDIST_WORKER": "gw1"}) == name
     assert forkserver.fingerprint({**env, "ATEN_CPU_CAPABILITY": "avx2"}) != name
     assert forkserver.fingerprint({"PATH": "/bin"}) != name
 
