@@ -276,7 +276,8 @@ def _owner_alive(address: Path) -> bool:
     if not address.exists():
         return False
     try:
-        os.kill(owner, 0) if owner else None
+        if owner:
+            os.kill(owner, 0)  # signal 0: only asks whether it exists
     except ProcessLookupError:
         return False
     return True

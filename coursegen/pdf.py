@@ -154,12 +154,12 @@ def join(browser: Browser, printed: Sequence[Printed], out: Path) -> Path:
             str(one.path), outline_item=one.title if len(printed) > 1 else None
         )
         titles += [one.title] * (len(writer.pages) - len(titles))
-    feet = PdfReader(footers(browser, titles, out.with_suffix(".feet.pdf")))
-    if len(feet.pages) != len(writer.pages):
-        raise RuntimeError(f"{len(feet.pages)} feet for {len(writer.pages)} pages")
-    for page, foot in zip(writer.pages, feet.pages, strict=True):
-        page.merge_page(foot)
-    out.with_suffix(".feet.pdf").unlink()
+    with tempfile.TemporaryDirectory() as folder:
+        feet = PdfReader(footers(browser, titles, Path(folder) / "feet.pdf"))
+        if len(feet.pages) != len(writer.pages):
+            raise RuntimeError(f"{len(feet.pages)} feet for {len(writer.pages)} pages")
+        for page, foot in zip(writer.pages, feet.pages, strict=True):
+            page.merge_page(foot)
     writer.page_mode = "/UseOutlines"  # a reader opens the bookmarks beside it
     with out.open("wb") as file:
         writer.write(file)

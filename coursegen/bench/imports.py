@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from typing import NamedTuple
+from unittest import mock
 
 from coursegen import forkserver
 from coursegen.bench.rows import med
@@ -107,18 +108,11 @@ def bench_kernels(runs: int) -> dict[str, list[float]]:
     """Each way of KERNELS timed runs times (the fork server started beforehand)."""
     results = {}
     for label, forked in KERNELS.items():
-        saved = os.environ.get(forkserver.FOLDER)
-        if not forked:
-            os.environ[forkserver.FOLDER] = forkserver.OFF
-        try:
-            with forkserver.serving():
-                if forked:
-                    _kernel_until_imported()  # starts the server: not a kernel's cost
-                results[label] = [_kernel_until_imported() for _ in range(runs)]
-        finally:
-            os.environ.pop(forkserver.FOLDER, None)
-            if saved is not None:
-                os.environ[forkserver.FOLDER] = saved
+        way = {} if forked else {forkserver.FOLDER: forkserver.OFF}
+        with mock.patch.dict(os.environ, way), forkserver.serving():
+            if forked:
+                _kernel_until_imported()  # starts the server: not a kernel's cost
+            results[label] = [_kernel_until_imported() for _ in range(runs)]
     return results
 
 
