@@ -164,7 +164,7 @@ def test_numbers_are_compared_within_the_tolerance_a_cell_states(tmp_path):
     assert failed == [1, 2, 3, 5, 7, 8, 10, 11], output[-3000:]
     assert "1234.5 against 1260" in output  # the report names what moved
     assert "4 passed" in output, output[-3000:]
-    assert "'tolerance' takes rtol, atol, last_digit, or only" in output
+    assert "'tolerance' takes rtol, atol, last_digit, figure_rms, or only" in output
 
 
 def _figure_notebook(cells: list[str]) -> nbformat.NotebookNode:
@@ -197,6 +197,29 @@ def test_a_changed_line_or_label_exceeds_the_figure_tolerance(tmp_path):
     failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))
     assert failed == [2, 3], output[-3000:]
     assert output.count("differs from its expected image") >= 2, output[-3000:]
+
+
+def test_a_cells_figure_tolerance_admits_a_sub_pixel_move_and_no_more(tmp_path):
+    def plot(label: str = "loss", end: float = 1.0) -> str:
+        return (
+            "fig, ax = plt.subplots(figsize=(3, 2))\n"
+            f"ax.plot([0, 1], [0, {end}], label={label!r})\n"
+            "ax.legend()\nplt.show()"
+        )
+
+    # expected: the line's end moved by 0.15 % (RMS 2.3 here), by 0.25 % (3.7),
+    # a letter of the label changed (3.5); then a tolerance above the most allowed
+    moved = [plot(end=0.9985), plot(end=0.9975), plot(label="lost"), plot()]
+    checked = _figure_notebook(moved)
+    stated = [{"figure_rms": 3}] * 3 + [{"figure_rms": 4}]
+    for cell, tolerance in zip(checked.cells[1:], stated, strict=True):
+        cell.source = plot()
+        cell.metadata["tolerance"] = tolerance
+    output = _run_nbval_on(checked, tmp_path, "-rf")
+    failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))
+    assert failed == [2, 3, 4], output[-3000:]
+    assert "(tolerance RMS 3)" in output, output[-3000:]
+    assert "figure_rms must be between 2.0 and 3.0 grey levels; got 4" in output
 
 
 @pytest.mark.parametrize(
