@@ -99,9 +99,9 @@ browser: $(STAMP) $(NODE_BOOK)  ## the book built with the expected outputs, the
 	@echo "== the built site in a real browser (Chromium driven by Playwright), offline"
 	$(BIN)/python -m pytest tests/browser
 
-nbval: $(STAMP)  ## every lesson (or LESSONS="a b") against its expected output, under each CPU kernel set
+nbval: $(STAMP)  ## every lesson (or LESSONS="a b") against its expected output, under each CPU kernel set (or KERNELS="generic,threads2")
 	@echo "== lessons: each against its expected output, under each CPU kernel set (tests/conftest.py)"
-	$(NBVAL) --kernels all -n auto --dist loadscope
+	$(NBVAL) --kernels $(or $(KERNELS),all) -n auto --dist loadscope
 
 bench: $(STAMP) $(NODE_BOOK) chromium  ## time builds, make test, lessons, animation, batching (RUNS=3); writes README's table
 	$(BIN)/python -m coursegen bench --runs $(or $(RUNS),3)
