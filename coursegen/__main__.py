@@ -30,7 +30,7 @@ from coursegen.course import CACHE, ROOT, pin_execution_env, toc_lessons
 
 def book(argv: list[str]) -> int:
     """Build the site: the public edition by default, another edition, or a class."""
-    from coursegen import cache_key, course, editions, execute
+    from coursegen import cache_key, course, editions, execute, warm
 
     parser = argparse.ArgumentParser(prog="python -m coursegen book")
     which = parser.add_mutually_exclusive_group()
@@ -59,13 +59,25 @@ def book(argv: list[str]) -> int:
         return editions.main(
             ["--class", str(args.class_file), "--jobs", str(args.jobs)]
         )
-    status = execute.run(toc_lessons(), execute.Cache(CACHE), args.jobs)
-    if status or args.edition != "public":
+    if args.edition != "public":
+        status = execute.run(toc_lessons(), execute.Cache(CACHE), args.jobs)
         return status or editions.main(["--edition", args.edition])
-    status = subprocess.run(editions.jupyter_book(ROOT), cwd=ROOT).returncode
-    if status == 0:
-        print(f"The course is built: open file://{ROOT}/_build/html/index.html")
-    return status
+    # Sphinx sets itself up while the lessons execute (on the core the first
+    # lessons leave idle while their kernels' server imports torch) and builds
+    # once they are in the cache; its 2-3 s of tearing down are not waited for.
+    ahead = warm.WarmBuild(ROOT, editions.jupyter_book(ROOT)[1:])
+    status = 1  # until the lessons have executed
+    try:
+        status = execute.run(toc_lessons(), execute.Cache(CACHE), args.jobs)
+    finally:
+        if status:  # a lesson failed, or an interrupt: end it without building
+            ahead.cancel()
+    if status:
+        return status
+    if not ahead.build():
+        return 1
+    print(f"The course is built: open file://{ROOT}/_build/html/index.html")
+    return 0
 
 
 def _module_main(name: str) -> Callable[[list[str]], int]:

@@ -14,42 +14,68 @@ from pathlib import Path
 import pytest
 
 from coursegen import __main__ as cli
-from coursegen import cache_key, editions, execute, expected
+from coursegen import cache_key, editions, execute, expected, warm
 from coursegen.course import CACHE, ROOT, toc_lessons
 
 
-def test_a_public_book_runs_jupyter_book_strictly_from_the_root_after_executing(
-    monkeypatch, capsys
-):
+class FakeWarmBuild:
+    """warm.WarmBuild that records when it was started, told to build or ended."""
+
+    def __init__(self, steps: list[object], builds: bool) -> None:
+        self.steps, self.builds = steps, builds
+
+    def __call__(self, root: Path, arguments: list[str]) -> FakeWarmBuild:
+        self.steps.append(("started", root, arguments))
+        return self
+
+    def build(self) -> bool:
+        self.steps.append("build")
+        return self.builds
+
+    def cancel(self) -> None:
+        self.steps.append("cancel")
+
+
+def _book_steps(monkeypatch, lessons_status: int, builds: bool) -> list[object]:
     steps: list[object] = []
     monkeypatch.setattr(cache_key, "main", lambda argv: steps.append("key") or 0)
 
     def run(lessons: list[Path], destination: execute.Cache, jobs: int) -> int:
         steps.append((lessons, destination.folder, jobs))
-        return 0
-
-    def jupyter_book(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-        steps.append((command, cwd))
-        return subprocess.CompletedProcess(command, 0)
+        return lessons_status
 
     monkeypatch.setattr(execute, "run", run)
-    monkeypatch.setattr(cli.subprocess, "run", jupyter_book)
+    monkeypatch.setattr(warm, "WarmBuild", FakeWarmBuild(steps, builds))
+    return steps
+
+
+def test_a_public_book_sets_up_jupyter_book_strictly_while_the_lessons_execute(
+    monkeypatch, capsys
+):
+    steps = _book_steps(monkeypatch, lessons_status=0, builds=True)
     assert cli.main(["book", "--jobs", "3"]) == 0
-    assert steps[:2] == ["key", (toc_lessons(), CACHE, 3)]  # every lesson, cached
-    command, cwd = steps[2]
-    assert cwd == ROOT
-    assert command[1:3] == ["build", str(ROOT)]
-    assert {"-W", "-n", "--keep-going"} <= set(command)  # every warning fails it
+    started, root, arguments = steps[1]
+    assert steps[0] == "key"  # the cache emptied if stale, before Sphinx looks
+    assert (started, root) == ("started", ROOT)
+    assert steps[2:] == [(toc_lessons(), CACHE, 3), "build"]  # every lesson, cached
+    assert arguments == editions.jupyter_book(ROOT)[1:]
+    assert arguments[:2] == ["build", str(ROOT)]
+    assert {"-W", "-n", "--keep-going"} <= set(arguments)  # every warning fails it
     assert f"open file://{ROOT}/_build/html/index.html" in capsys.readouterr().out
 
 
+def test_a_failed_lesson_ends_the_waiting_build_without_building(monkeypatch, capsys):
+    steps = _book_steps(monkeypatch, lessons_status=1, builds=True)
+    assert cli.main(["book"]) == 1
+    assert steps[-1] == "cancel"
+    assert "build" not in steps
+    assert "The course is built" not in capsys.readouterr().out
+
+
 def test_a_failed_public_build_says_nothing_is_built(monkeypatch, capsys):
-    monkeypatch.setattr(cache_key, "main", lambda argv: 0)
-    monkeypatch.setattr(execute, "run", lambda lessons, destination, jobs: 0)
-    monkeypatch.setattr(
-        cli.subprocess, "run", lambda c, cwd: subprocess.CompletedProcess(c, 2)
-    )
-    assert cli.main(["book"]) == 2
+    steps = _book_steps(monkeypatch, lessons_status=0, builds=False)
+    assert cli.main(["book"]) == 1
+    assert steps[-1] == "build"
     assert "The course is built" not in capsys.readouterr().out
 
 

@@ -31,6 +31,12 @@ def _page(*uris: str) -> nodes.document:
     return document
 
 
+def _convert(app: SimpleNamespace, page: nodes.document) -> None:
+    """As a build does: the page read, then every encoding waited for."""
+    images.webp_images(app, page)
+    images.wait_for_webp(app, app.env)
+
+
 def _uris(document: nodes.document) -> list[str]:
     return [node["uri"] for node in document.findall(nodes.image)]
 
@@ -44,7 +50,7 @@ def src(tmp_path: Path) -> Path:
 
 def test_only_local_pngs_that_exist_become_webp(src):
     page = _page("fig.png", "photo.jpg", "missing.png", "https://example.org/x.png")
-    images.webp_images(_app(src), page)
+    _convert(_app(src), page)
     assert _uris(page) == [
         "fig.webp",
         "photo.jpg",
@@ -56,19 +62,47 @@ def test_only_local_pngs_that_exist_become_webp(src):
 
 def test_other_builders_keep_the_pngs(src):
     page = _page("fig.png")
-    images.webp_images(_app(src, fmt="latex"), page)
+    _convert(_app(src, fmt="latex"), page)
     assert _uris(page) == ["fig.png"]
     assert not (src / "fig.webp").exists()
 
 
 def test_a_webp_is_made_again_only_when_its_png_is_newer(src):
-    images.webp_images(_app(src), _page("fig.png"))
+    _convert(_app(src), _page("fig.png"))
     webp = src / "fig.webp"
     os.utime(webp, (1e9, 1e9))  # older than the PNG: made again
-    images.webp_images(_app(src), _page("fig.png"))
+    _convert(_app(src), _page("fig.png"))
     made = webp.stat().st_mtime
     assert made > 1e9
     os.utime(src / "fig.png", (1e9, 1e9))  # the PNG older: the WebP is kept
     webp.write_bytes(b"kept")
-    images.webp_images(_app(src), _page("fig.png"))
+    _convert(_app(src), _page("fig.png"))
     assert webp.read_bytes() == b"kept"
+
+
+def test_the_webp_has_the_pngs_pixels_once_the_pages_are_read(src):
+    page = _page("fig.png", "fig.png")  # twice on the page: encoded once
+    images.webp_images(_app(src), page)  # the encoding may still be going on
+    assert (src / "fig.webp").exists()  # Sphinx's image collector looks for it
+    assert images.wait_for_webp(_app(src), None) == []
+    with Image.open(src / "fig.webp") as webp, Image.open(src / "fig.png") as png:
+        assert webp.format == "WEBP"
+        assert webp.convert("RGB").tobytes() == png.convert("RGB").tobytes()
+
+
+def test_an_empty_webp_left_by_a_stopped_build_is_made_again(src):
+    webp = src / "fig.webp"
+    webp.write_bytes(b"")  # newer than the PNG, but empty
+    _convert(_app(src), _page("fig.png"))
+    assert webp.stat().st_size > 0
+
+
+def test_a_failed_encoding_fails_the_build_and_leaves_no_webp(src, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    images.webp_images(_app(src), _page("fig.png"))
+    with pytest.raises(OSError, match="No space left"):
+        images.wait_for_webp(_app(src), None)
+    assert sorted(p.name for p in src.iterdir()) == ["fig.png", "photo.jpg"]

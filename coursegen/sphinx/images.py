@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from docutils import nodes
@@ -119,7 +120,52 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
         if text_px is not None:
             node["smallest_text_px"] = float(text_px)
         webp = png.with_suffix(".webp")
-        if not webp.is_file() or webp.stat().st_mtime < png.stat().st_mtime:
-            with Image.open(png) as image:
-                image.save(webp, "WEBP", lossless=True, quality=100, method=4)
+        if webp not in _ENCODING and (not webp.is_file() or _stale(webp, png)):
+            # Sphinx's image collector, next, needs the file to exist; the
+            # pixels follow (an empty file is stale, should the build stop).
+            webp.write_bytes(b"")
+            _ENCODING[webp] = _encoder().submit(_save_webp, png, webp)
         node["uri"] = uri[: -len(".png")] + ".webp"
+
+
+# Encoding the WebPs took a third of a cold build's Sphinx time, on one core
+# while the other idled (Sphinx reads the pages one at a time). Pillow lets go of
+# the GIL while it encodes, so threads encode while Sphinx goes on reading; the
+# writing waits for them (wait_for_webp, on env-updated).
+_ENCODING: dict[Path, Future[None]] = {}  # each WebP being encoded
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _encoder() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1))
+    return _POOL[0]
+
+
+def _stale(webp: Path, png: Path) -> bool:
+    stat = webp.stat()
+    return stat.st_size == 0 or stat.st_mtime < png.stat().st_mtime
+
+
+def _save_webp(png: Path, webp: Path) -> None:
+    """The PNG's pixels as lossless WebP, replacing the empty file at webp."""
+    from PIL import Image
+
+    part = webp.with_name(webp.name + ".part")
+    try:
+        with Image.open(png) as image:
+            image.save(part, "WEBP", lossless=True, quality=100, method=4)
+        part.replace(webp)
+    except BaseException:
+        webp.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
+        raise
+
+
+def wait_for_webp(app: Sphinx, env: object) -> list[str]:
+    """Every WebP encoded before a page is written (a failure fails the build)."""
+    pending = list(_ENCODING.values())
+    _ENCODING.clear()
+    for future in pending:
+        future.result()
+    return []

@@ -135,6 +135,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", katex.stage_katex)
     # WebP before Sphinx's ImageCollector; thebe's config dropped after thebe
     app.connect("doctree-read", images.webp_images, priority=400)
+    app.connect("env-updated", images.wait_for_webp)
     app.connect("doctree-resolved", katex.render_page_maths)
     app.connect("doctree-resolved", pages.drop_thebe_config, priority=900)
     app.connect("html-page-context", pages.page_head, priority=900)
