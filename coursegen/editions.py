@@ -17,6 +17,7 @@ The Makefile calls this: `make book EDITION=student`, `make book CLASS=...`,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -167,6 +168,14 @@ def build(
     out: Path, config: dict[str, Any], toc: dict[str, Any] | None, root: Path = ROOT
 ) -> Path:
     """Write the edition's config (and toc), build it, return its html folder."""
+    subprocess.run(prepare(out, config, toc, root), check=True)
+    return publish_html(out)
+
+
+def prepare(
+    out: Path, config: dict[str, Any], toc: dict[str, Any] | None, root: Path = ROOT
+) -> list[str]:
+    """Write the edition's config (and toc) into out; the command that builds it."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     toc_path = root / "_toc.yml"
@@ -174,13 +183,34 @@ def build(
         toc_path = out / "_toc.yml"
         toc_path.write_text(yaml.safe_dump(toc, sort_keys=False))
     options = ["--config", str(out / "_config.yml"), "--toc", str(toc_path)]
-    command = jupyter_book(root, *options, "--path-output", str(out))
-    subprocess.run(command, check=True)
-    # Jupyter Book writes <out>/_build/html; publish it as <out>/html.
-    html = out / "html"
-    shutil.rmtree(html, ignore_errors=True)
-    shutil.copytree(out / "_build" / "html", html)
+    return jupyter_book(root, *options, "--path-output", str(out))
+
+
+def publish_html(out: Path) -> Path:
+    """Jupyter Book's <out>/_build/html as <out>/html; the files it already has
+    (same size and time) are kept, so that a rebuild of one page copies little."""
+    built, html = out / "_build" / "html", out / "html"
+    shutil.copytree(built, html, dirs_exist_ok=True, copy_function=_copy_if_changed)
+    for path in sorted(html.rglob("*"), reverse=True):  # files before folders
+        if (built / path.relative_to(html)).exists():
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     return html
+
+
+def _copy_if_changed(source: str, destination: str) -> str:
+    before, after = os.stat(source), None
+    with contextlib.suppress(FileNotFoundError):
+        after = os.stat(destination)
+    if after is None or (after.st_size, after.st_mtime_ns) != (
+        before.st_size,
+        before.st_mtime_ns,
+    ):
+        shutil.copy2(source, destination)
+    return destination
 
 
 def site_folder(edition: str, root: Path = ROOT) -> Path:
@@ -191,8 +221,17 @@ def site_folder(edition: str, root: Path = ROOT) -> Path:
 
 def build_edition(edition: str, root: Path = ROOT) -> Path:
     """Build the student or teacher edition into _build/<edition>/html."""
+    command = edition_command(edition, root)
+    subprocess.run(command, check=True)
+    return publish_html(site_folder(edition, root).parent)
+
+
+def edition_command(edition: str, root: Path = ROOT) -> list[str]:
+    """The command that builds an edition (the public one, or its config written)."""
+    if edition == "public":
+        return jupyter_book(root)
     config = edition_config(edition, f"{edition}/", root)
-    return build(site_folder(edition, root).parent, config, None, root)
+    return prepare(site_folder(edition, root).parent, config, None, root)
 
 
 def site_under_test(root: Path = ROOT, env: Mapping[str, str] = os.environ) -> Path:

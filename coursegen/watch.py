@@ -9,9 +9,11 @@ its saved environment, so it re-reads only the pages that changed), serves the
 site on 127.0.0.1 as `make serve` does, then looks at the files every
 POLL seconds: lessons, book pages, relu_course, the configuration. After a save
 it rebuilds and tells every open page, which reloads itself. After saves of
-lessons alone it executes those whose code changed itself, and the public
-edition is rendered by the `jupyter-book build` that `make book` runs, started
-when the last build ended and waiting, set up (coursegen/warm.py). The script
+lessons alone it executes those whose code changed itself, and the edition is
+rendered by the `jupyter-book build` that `make book` runs for it, started
+when the last build ended and waiting, set up (coursegen/warm.py); a student
+or teacher edition's pages are then copied to its site, the changed ones
+only (editions.publish_html). The script
 that listens is added to pages as they are served, never to the built files:
 what `make book` publishes has none of it.
 """
@@ -129,7 +131,7 @@ class Watcher:
         self.versions = Versions()
         self.server: ThreadingHTTPServer | None = None
         self.seen = snapshot(root)
-        self.warm: warm.WarmBuild | None = None  # the public edition's next build
+        self.warm: warm.WarmBuild | None = None  # the edition's next build
 
     def build(self, changed: Sequence[Path] = ()) -> bool:
         """Build as `make book` does; True if it did.
@@ -147,7 +149,7 @@ class Watcher:
             options = [] if self.edition == "public" else ["--edition", self.edition]
             command = [sys.executable, "-m", "coursegen", "book", *options]
             built = subprocess.run(command, cwd=self.root, check=False).returncode == 0
-        if self.edition == "public" and self.warm is None:
+        if self.warm is None:
             self.warm = self._start_warm()
         return built
 
@@ -157,18 +159,17 @@ class Watcher:
         saved = [path for path in toc_lessons(self.root) if path in lessons]
         if execute.run(saved, cache, execute.CORES) != 0:
             return False
-        if self.edition == "public":
-            ready, self.warm = self.warm or self._start_warm(), None
-            return ready.build()
-        try:
-            editions.build_edition(self.edition, self.root)
-        except subprocess.CalledProcessError:
+        ready, self.warm = self.warm or self._start_warm(), None
+        if not ready.build():
             return False
+        if self.edition != "public":  # built into <edition>/_build/html
+            editions.publish_html(self.site.parent)
         return True
 
     def _start_warm(self) -> warm.WarmBuild:
-        """The public edition's next build, as `make book` runs it, set up now."""
-        return warm.WarmBuild(self.root, editions.jupyter_book(self.root)[1:])
+        """The edition's next build, as `make book` runs it, set up now."""
+        command = editions.edition_command(self.edition, self.root)
+        return warm.WarmBuild(self.root, command[1:])
 
     def _cancel_warm(self) -> None:
         if self.warm is not None:

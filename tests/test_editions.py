@@ -10,6 +10,7 @@ link and launch button is followed to a file that exists.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -530,3 +531,28 @@ def test_the_shipped_example_class_has_two_lessons_and_a_welcome_page():
 def test_an_unknown_edition_is_refused():
     with pytest.raises(edition.EditionError, match="edition must be one of"):
         edition.edition_config("draft", "")
+
+
+def test_publishing_an_edition_copies_only_what_changed_and_drops_what_went(tmp_path):
+    built = tmp_path / "_build" / "html"
+    (built / "lessons").mkdir(parents=True)
+    for name in ("index.html", "lessons/a.html", "lessons/b.html"):
+        (built / name).write_text(name)
+    html = edition.publish_html(tmp_path)
+    # a published file of the built one's size and time is not copied again:
+    # mark it, keeping both
+    published = html / "lessons" / "a.html"
+    stat = published.stat()
+    published.write_text("X" * stat.st_size)
+    os.utime(published, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (built / "lessons" / "b.html").write_text("b, rebuilt")
+    (built / "index.html").unlink()
+    os.utime(built / "lessons" / "b.html", ns=(10**18, 10**18))
+    assert edition.publish_html(tmp_path) == html
+    assert sorted(str(p.relative_to(html)) for p in html.rglob("*")) == [
+        "lessons",
+        "lessons/a.html",
+        "lessons/b.html",
+    ]
+    assert (html / "lessons" / "b.html").read_text() == "b, rebuilt"
+    assert published.read_text() == "X" * stat.st_size  # kept, not copied

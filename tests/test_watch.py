@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from jupyter_cache import get_cache
 
-from coursegen import editions, watch
+from coursegen import editions, warm, watch
 from tests import small_course  # the root is on sys.path (python -m pytest)
 
 LESSON = """\
@@ -113,6 +113,49 @@ def served(tmp_path_factory) -> Iterator[Served]:
     served.pause()
     served.events.close()
     watcher.close()
+
+
+TEACHER_NOTE = """
+:::{admonition} For teachers
+:class: teacher-note
+
+NOTE-first.
+:::
+"""
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory) -> Iterator[Served]:
+    """The teacher edition of a one-lesson course, built and watched."""
+    lesson = LESSON.format(name="one") + TEACHER_NOTE
+    root = small_course.write(tmp_path_factory.mktemp("course"), {"one": lesson})
+    (root / "relu_course").mkdir()
+    (root / "relu_course" / "__init__.py").write_text('"""The package."""\n')
+    watcher = watch.Watcher(root, "teacher")
+    assert watcher.build(), "the first build failed"
+    served = Served(watcher, watcher.serve())
+    yield served
+    served.pause()
+    served.events.close()
+    watcher.close()
+
+
+def test_an_edition_is_rebuilt_by_its_waiting_build_and_served(teacher, monkeypatch):
+    built_by: list[warm.WarmBuild] = []
+    build = warm.WarmBuild.build
+
+    def recorded(self: warm.WarmBuild) -> bool:
+        built_by.append(self)
+        return build(self)
+
+    monkeypatch.setattr(warm.WarmBuild, "build", recorded)
+    assert teacher.watcher.site == teacher.watcher.root / "_build/teacher/html"
+    assert "NOTE-first" in teacher.page("one")  # the teacher edition's note
+    assert teacher.next_event() == "0"  # the version an open page starts with
+    _edit(teacher.watcher.root / "lessons" / "one.md", "NOTE-first", "NOTE-second")
+    teacher.shows("one", "NOTE-second")
+    assert teacher.next_event() == "1"
+    assert len(built_by) == 1  # the build set up ahead, not a new process
 
 
 def _edit(path: Path, old: str, new: str) -> None:
