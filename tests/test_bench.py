@@ -400,3 +400,11 @@ def test_skipped_measures_are_not_run(monkeypatch, capsys):
     assert report.main(argv) == 0
     assert sorted(asked) == ["imports", "kernels", "races"]
     assert "cold build" not in capsys.readouterr().out
+
+
+def test_the_table_says_when_the_course_is_not_a_git_checkout(monkeypatch):
+    def no_checkout(*args: str) -> str:
+        raise subprocess.CalledProcessError(128, ["git", *args])
+
+    monkeypatch.setattr(builds, "git", no_checkout)
+    assert "commit unknown (not a git checkout)," in report.machine(3)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -51,9 +52,13 @@ def machine(runs: int) -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    commit = builds.git("rev-parse", "--short", "HEAD")
-    if builds.git("status", "--porcelain", "--untracked-files=no"):
-        commit += " with uncommitted changes"
+    try:
+        commit = builds.git("rev-parse", "--short", "HEAD")
+        if builds.git("status", "--porcelain", "--untracked-files=no"):
+            commit += " with uncommitted changes"
+    except (OSError, subprocess.CalledProcessError):  # no git, or not a checkout
+        # (make bench's own `make test` runs in a copy without .git)
+        commit = "unknown (not a git checkout)"
     today = datetime.date.today().isoformat()
     return (
         f"`make bench` on {today}, commit {commit}, {cores()} "
