@@ -88,6 +88,9 @@ def test_the_webp_has_the_pngs_pixels_once_the_pages_are_read(src):
     with Image.open(src / "fig.webp") as webp, Image.open(src / "fig.png") as png:
         assert webp.format == "WEBP"
         assert webp.convert("RGB").tobytes() == png.convert("RGB").tobytes()
+    # the PNG's time, not newer: the next build must not read the page again
+    made = (src / "fig.png").stat().st_mtime_ns
+    assert (src / "fig.webp").stat().st_mtime_ns == made
 
 
 def test_an_empty_webp_left_by_a_stopped_build_is_made_again(src):

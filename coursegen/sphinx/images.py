@@ -155,6 +155,10 @@ def _save_webp(png: Path, webp: Path) -> None:
     try:
         with Image.open(png) as image:
             image.save(part, "WEBP", lossless=True, quality=100, method=4)
+        # The PNG's time: written after Sphinx read the page, a newer file it
+        # depends on would make the next build read the page again.
+        made = png.stat()
+        os.utime(part, ns=(made.st_atime_ns, made.st_mtime_ns))
         part.replace(webp)
     except BaseException:
         webp.unlink(missing_ok=True)
