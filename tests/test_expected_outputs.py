@@ -180,19 +180,21 @@ def _figure_notebook(cells: list[str]) -> nbformat.NotebookNode:
     return nb
 
 
-def test_a_changed_line_or_label_exceeds_the_figure_tolerance(tmp_path):
-    def plot(label: str = "loss", end: float = 1.0) -> str:
-        return (
-            "fig, ax = plt.subplots(figsize=(3, 2))\n"
-            f"ax.plot([0, 1], [0, {end}], label={label!r})\n"
-            "ax.legend()\nplt.show()"
-        )
+def _plot(label: str = "loss", end: float = 1.0) -> str:
+    """A small figure's code: a line from 0 to end, its legend saying label."""
+    return (
+        "fig, ax = plt.subplots(figsize=(3, 2))\n"
+        f"ax.plot([0, 1], [0, {end}], label={label!r})\n"
+        "ax.legend()\nplt.show()"
+    )
 
+
+def test_a_changed_line_or_label_exceeds_the_figure_tolerance(tmp_path):
     # the expected notebook: the same figure, then one letter of the label
     # changed, then the line's end moved by 2 % of the axis
-    checked = _figure_notebook([plot(), plot(label="lost"), plot(end=0.98)])
+    checked = _figure_notebook([_plot(), _plot(label="lost"), _plot(end=0.98)])
     for cell in checked.cells[1:]:  # what nbval runs: three times the first figure
-        cell.source = plot()
+        cell.source = _plot()
     output = _run_nbval_on(checked, tmp_path, "-rf")
     failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))
     assert failed == [2, 3], output[-3000:]
@@ -200,20 +202,13 @@ def test_a_changed_line_or_label_exceeds_the_figure_tolerance(tmp_path):
 
 
 def test_a_cells_figure_tolerance_admits_a_sub_pixel_move_and_no_more(tmp_path):
-    def plot(label: str = "loss", end: float = 1.0) -> str:
-        return (
-            "fig, ax = plt.subplots(figsize=(3, 2))\n"
-            f"ax.plot([0, 1], [0, {end}], label={label!r})\n"
-            "ax.legend()\nplt.show()"
-        )
-
     # expected: the line's end moved by 0.15 % (RMS 2.3 here), by 0.25 % (3.7),
     # a letter of the label changed (3.5); then a tolerance above the most allowed
-    moved = [plot(end=0.9985), plot(end=0.9975), plot(label="lost"), plot()]
+    moved = [_plot(end=0.9985), _plot(end=0.9975), _plot(label="lost"), _plot()]
     checked = _figure_notebook(moved)
     stated = [{"figure_rms": 3}] * 3 + [{"figure_rms": 4}]
     for cell, tolerance in zip(checked.cells[1:], stated, strict=True):
-        cell.source = plot()
+        cell.source = _plot()
         cell.metadata["tolerance"] = tolerance
     output = _run_nbval_on(checked, tmp_path, "-rf")
     failed = sorted(map(int, re.findall(r"FAILED \S*::Cell (\d+)", output)))

@@ -100,19 +100,24 @@ class Served:
         return {Path(r.uri).stem: r.created for r in cache.list_cache_records()}
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[Served]:
-    lessons = {name: LESSON.format(name=name) for name in ("one", "two")}
-    root = small_course.write(tmp_path_factory.mktemp("course"), lessons)
+def _watched(root: Path, lessons: dict[str, str], edition: str) -> Iterator[Served]:
+    """A small course of these lessons at root, its edition built and watched."""
+    small_course.write(root, lessons)
     (root / "relu_course").mkdir()
     (root / "relu_course" / "__init__.py").write_text('"""The package."""\n')
-    watcher = watch.Watcher(root)
+    watcher = watch.Watcher(root, edition)
     assert watcher.build(), "the first build failed"
     served = Served(watcher, watcher.serve())
     yield served
     served.pause()
     served.events.close()
     watcher.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    lessons = {name: LESSON.format(name=name) for name in ("one", "two")}
+    yield from _watched(tmp_path_factory.mktemp("course"), lessons, "public")
 
 
 TEACHER_NOTE = """
@@ -128,16 +133,7 @@ NOTE-first.
 def teacher(tmp_path_factory) -> Iterator[Served]:
     """The teacher edition of a one-lesson course, built and watched."""
     lesson = LESSON.format(name="one") + TEACHER_NOTE
-    root = small_course.write(tmp_path_factory.mktemp("course"), {"one": lesson})
-    (root / "relu_course").mkdir()
-    (root / "relu_course" / "__init__.py").write_text('"""The package."""\n')
-    watcher = watch.Watcher(root, "teacher")
-    assert watcher.build(), "the first build failed"
-    served = Served(watcher, watcher.serve())
-    yield served
-    served.pause()
-    served.events.close()
-    watcher.close()
+    yield from _watched(tmp_path_factory.mktemp("course"), {"one": lesson}, "teacher")
 
 
 def test_an_edition_is_rebuilt_by_its_waiting_build_and_served(teacher, monkeypatch):

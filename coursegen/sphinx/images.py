@@ -5,6 +5,7 @@ Part of the site extension (coursegen.sphinx.site says why and wires it up).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,13 +134,11 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
 # the GIL while it encodes, so threads encode while Sphinx goes on reading; the
 # writing waits for them (wait_for_webp, on env-updated).
 _ENCODING: dict[Path, Future[None]] = {}  # each WebP being encoded
-_POOL: list[ThreadPoolExecutor] = []
 
 
+@functools.cache
 def _encoder() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1))
-    return _POOL[0]
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
 
 
 def _stale(webp: Path, png: Path) -> bool:
