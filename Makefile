@@ -21,7 +21,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
     --nbval-sanitize-with tests/nbval_sanitize.cfg \
     $(if $(LESSONS),$(patsubst %,tests/expected/%.ipynb,$(LESSONS)),tests/expected)
 
-.PHONY: help venv book site watch pdf bench bench-site test typecheck unit nbval browser chromium lint format expected lesson serve lab clean lock
+.PHONY: help venv book site watch pdf bench bench-site test typecheck unit nbval browser chromium lint format expected lesson serve lab lab-test clean lock
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -84,7 +84,7 @@ unit: $(STAMP)  ## unit tests and doctests, with branch coverage of relu_course 
 	@echo "== unit tests and doctests, with branch coverage"
 	@rm -f .coverage .coverage.*
 	PYTHONPATH=$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH)) $(BIN)/python -m pytest \
-	    relu_course tests --ignore=tests/browser \
+	    relu_course tests --ignore=tests/browser --ignore=tests/lab \
 	    --cov=relu_course --cov=coursegen --cov-report= --cov-fail-under=0 \
 	    -n auto --dist loadfile
 	@if ls .coverage.* >/dev/null 2>&1; then $(BIN)/python -m coverage combine --append --quiet; fi
@@ -134,6 +134,11 @@ $(LAB): $(STAMP) requirements-lab.lock tools/jupyterlab-overrides.json
 
 lab: $(LAB)  ## open the lessons in JupyterLab (.md lessons open as notebooks)
 	$(BIN)/jupyter lab lessons
+
+lab-test: $(LAB) chromium  ## the explorables in the pinned JupyterLab, in the site's notebooks (after make browser; not in make test)
+	@test -f $$($(BIN)/python -c 'from coursegen.editions import site_under_test; from coursegen.course import ROOT; print(site_under_test(ROOT))')/notebooks/reshaping.ipynb \
+	    || $(MAKE) --no-print-directory book chromium OUTPUTS_FROM=tests/expected
+	$(BIN)/python -m pytest tests/lab
 
 clean:  ## remove the built site and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .coverage

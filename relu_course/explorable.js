@@ -73,6 +73,9 @@
     inputs.forEach(function (input) {
       input.addEventListener("input", function () { if (play) pause(); show(); });
       input.addEventListener("change", show);
+      // A key pressed on a control is the control's: JupyterLab's notebook takes
+      // arrow keys for its own commands and cancels them otherwise.
+      input.addEventListener("keydown", function (event) { event.stopPropagation(); });
     });
     root.querySelector(".course-explorable-controls").hidden = false;
     var hint = root.querySelector(".course-explorable-hint");

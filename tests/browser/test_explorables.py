@@ -237,6 +237,19 @@ def test_the_keyboard_moves_every_control_and_the_state_follows(visit, path):
         CHECKS[path](shown)
 
 
+def test_the_keys_stay_the_controls_where_the_host_page_takes_arrow_keys(visit):
+    # JupyterLab's notebook handles arrow keys on the document and cancels them
+    # (they select cells); a downloaded notebook's explorable must still step.
+    shown = Shown(visit.page, visit.base_url + "lessons/reshaping.html")
+    visit.page.evaluate("document.addEventListener('keydown', e => e.preventDefault())")
+    control = shown.control("m")
+    start = int(control.input_value())
+    control.focus()
+    visit.page.keyboard.press("ArrowRight")
+    assert int(control.input_value()) == start + 1
+    CHECKS["lessons/reshaping.html"](shown)
+
+
 def test_without_javascript_the_figure_shows_its_default_state_and_says_so(
     browser, base_url
 ):
