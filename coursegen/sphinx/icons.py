@@ -12,6 +12,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from coursegen.sphinx import unused_css
+
 logger = logging.getLogger(__name__)
 
 ICON_FOLDER = "course-icons"
@@ -26,6 +28,7 @@ GLYPH_SELECTOR = re.compile(r"^\.(fa-[\w-]+)::?before$")
 GLYPH_RULE = re.compile(r'(?:\.fa-[\w-]+::?before,?)+\{content:"[^"]*"\}')
 FA_FACE = re.compile(r"@font-face\{[^{}]*Font Awesome[^{}]*\}")
 FA_CLASS = re.compile(r"\bfa-[a-z0-9-]+\b")
+INLINE_SCRIPT = re.compile(r"<script(?:\s[^>]*)?>(.*?)</script>", re.S)
 THEME_CSS = Path("styles") / "pydata-sphinx-theme.css"
 TRIMMED_CSS = "styles/course-theme.css"  # linked by site_templates/layout.html
 
@@ -80,19 +83,31 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
         return
     out = Path(app.outdir)
     static = out / "_static"
-    skip = ("fontawesome.js", "katex", ICON_FOLDER, "course-theme.css")
+    # Not loaded by any page: Font Awesome's script, the search index (data).
+    skip = (
+        "fontawesome.js",
+        "searchindex.js",
+        "katex",
+        ICON_FOLDER,
+        "course-theme.css",
+    )
     files = [
         path
         for path in [*out.rglob("*.html"), *static.rglob("*.js")]
         if not any(part.startswith(skip) for part in path.relative_to(out).parts)
     ]
+    texts = {path: path.read_text(errors="replace") for path in files}
     classes: set[str] = set()
-    for path in files:  # pages, and scripts that add icons (the theme's)
-        classes.update(FA_CLASS.findall(path.read_text(errors="replace")))
+    for text in texts.values():  # pages, and scripts that add icons (the theme's)
+        classes.update(FA_CLASS.findall(text))
     css = [p.read_text(errors="replace") for p in static.rglob("*.css")]
     codepoints = icon_codepoints(css, classes)
-    theme = static / THEME_CSS
-    (static / TRIMMED_CSS).write_text(trim_theme_css(theme.read_text(), classes))
+    theme = trim_theme_css((static / THEME_CSS).read_text(), classes)
+    pages = [text for path, text in texts.items() if path.suffix == ".html"]
+    scripts = [text for path, text in texts.items() if path.suffix == ".js"]
+    scripts += [s for page in pages for s in INLINE_SCRIPT.findall(page)]
+    used = unused_css.site_names(pages, scripts)
+    (static / TRIMMED_CSS).write_text(unused_css.drop_unused_rules(theme, used))
     folder = static / ICON_FOLDER
     folder.mkdir(exist_ok=True)
     # The same icons as last build: the fonts there are right (and fontTools,

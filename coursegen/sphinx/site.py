@@ -15,8 +15,10 @@ What this extension changes in sphinx-book-theme's pages, and why:
   font; the build writes that font cut down to the glyphs the site uses
   (``_static/course-icons/``, a few KB) and ``course-site.css`` points the
   font at it, so the 150 KB font is never downloaded either. The pages link
-  the theme's stylesheet without the 1,900 glyph rules of unused icons
-  (``styles/course-theme.css``, 45 KB instead of 65 KB compressed).
+  the theme's stylesheet without the 1,900 glyph rules of unused icons and
+  without every rule no page can match (``styles/course-theme.css``, written
+  after each build from all its pages and scripts by ``unused_css``: 19 KB
+  instead of 65 KB compressed; a phone waits for it before the first paint).
 - Scripts and styles a page does not use are not linked: sphinx-thebe (no
   live code here), sphinx-design (no tabs or cards), and the search index on
   every page but the search page (the theme only needs it for search-as-you-

@@ -1,0 +1,79 @@
+"""The theme's CSS the site links (styles/course-theme.css) lacks only rules that
+match nothing: no selector of the theme's full stylesheet that the build dropped
+(coursegen/sphinx/unused_css.py, coursegen/sphinx/icons.py) matches an element
+of a page, on a phone and a desktop, with each menu and dialog opened.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coursegen.course import ROOT
+from coursegen.editions import site_under_test
+from coursegen.sphinx import icons, unused_css
+
+SITE = site_under_test(ROOT)
+
+PAGES = ["book/intro.html", "lessons/derivative.html", "lessons/training.html"]
+# What a reader opens: the book's and the page's contents, search, the colour
+# switch, the download menu (its tooltips appear on hover).
+OPENERS = [
+    ".primary-toggle",
+    ".secondary-toggle",
+    "button.search-button",
+    ".theme-switch-button",
+    ".dropdown-toggle",
+]
+# A dropped selector matches if it selects an element once its states (:hover,
+# :focus ...) and pseudo-elements are ignored.
+MATCHING = r"""(selectors) => selectors.filter((s) => {
+    const bare = s
+      .replace(/::?(before|after|placeholder|marker|selection|backdrop)\b/g, "")
+      .replace(/::?-(webkit|moz)-[\w-]+/g, "")
+      .replace(/:(hover|focus|focus-visible|focus-within|active|visited|checked|disabled|target|empty|link|first-child|last-child|only-child|placeholder-shown|autofill|read-only|required|optional|indeterminate|invalid|valid|defined)\b/g, "");
+    if (!bare.trim()) return false;
+    try { return document.querySelector(bare) !== null; } catch (e) { return false; }
+  })"""  # noqa: E501
+
+
+def _selectors(css: str) -> set[str]:
+    found = set()
+    for prelude, body in unused_css.css_blocks(unused_css.COMMENT.sub("", css)):
+        if body is None:
+            continue
+        if prelude.strip().startswith(unused_css.GROUPING):
+            found |= _selectors(body)
+        elif not prelude.strip().startswith("@"):
+            found |= {s.strip() for s in unused_css.split_selectors(prelude)}
+    return found
+
+
+@pytest.fixture(scope="module")
+def dropped() -> list[str]:
+    static = SITE / "_static"
+    full = _selectors((static / icons.THEME_CSS).read_text())
+    linked = _selectors((static / icons.TRIMMED_CSS).read_text())
+    assert linked < full
+    assert len(linked) < len(full) / 2, "the unused rules were not dropped"
+    return sorted(full - linked)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_dropped_theme_rule_matches_an_element_with_any_menu_open(
+    new_visit, dropped, path, width
+):
+    with new_visit() as visit:
+        page = visit.page
+        page.set_viewport_size({"width": width, "height": 844})
+        for opener in [None, *OPENERS]:
+            visit.open(path)
+            if opener is not None:
+                button = page.locator(opener).locator("visible=true").first
+                if not button.count():
+                    continue
+                button.hover()
+                button.click()
+                page.wait_for_timeout(600)  # a menu's transition, a tooltip's delay
+            matched = page.evaluate(MATCHING, dropped)
+            assert matched == [], f"{path} at {width} px, {opener or 'as loaded'}"
