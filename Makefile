@@ -135,7 +135,7 @@ $(LAB): $(STAMP) requirements-lab.lock tools/jupyterlab-overrides.json
 lab: $(LAB)  ## open the lessons in JupyterLab (.md lessons open as notebooks)
 	$(BIN)/jupyter lab lessons
 
-lab-test: $(LAB) chromium  ## the explorables in the pinned JupyterLab, in the site's notebooks (after make browser; not in make test)
+lab-test: $(LAB) chromium  ## the explorables in the pinned JupyterLab, in the browser tests' site's notebooks (built if missing; not in make test)
 	@test -f $$($(BIN)/python -c 'from coursegen.editions import site_under_test; from coursegen.course import ROOT; print(site_under_test(ROOT))')/notebooks/reshaping.ipynb \
 	    || $(MAKE) --no-print-directory book chromium OUTPUTS_FROM=tests/expected
 	$(BIN)/python -m pytest tests/lab
