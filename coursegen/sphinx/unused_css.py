@@ -24,13 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = [
-    "SiteNames",
-    "css_blocks",
-    "drop_unused_rules",
-    "site_names",
-    "split_selectors",
-]
+__all__ = ["SiteNames", "drop_unused_rules", "selectors_of", "site_names"]
 
 COMMENT = re.compile(r"/\*.*?\*/", re.S)
 HTML_CLASS = re.compile(r"""\sclass=(?:"([^"]*)"|'([^']*)')""")
@@ -82,7 +76,7 @@ def _may_match(selector: str, used: SiteNames) -> bool:
     return all(used.has(name) for _, name in SELECTOR_NAMES.findall(bare))
 
 
-def split_selectors(prelude: str) -> list[str]:
+def _split_selectors(prelude: str) -> list[str]:
     """A rule's selectors: split at the commas outside brackets and parentheses."""
     parts, depth, start = [], 0, 0
     for k, char in enumerate(prelude):
@@ -104,7 +98,7 @@ def _string_end(css: str, k: int) -> int:
     return k
 
 
-def css_blocks(css: str) -> Iterable[tuple[str, str | None]]:
+def _css_blocks(css: str) -> Iterable[tuple[str, str | None]]:
     """Top-level (prelude, body) pairs; a statement (@import ...;) has body None."""
     i, n = 0, len(css)
     while i < n:
@@ -133,7 +127,7 @@ def css_blocks(css: str) -> Iterable[tuple[str, str | None]]:
 def drop_unused_rules(css: str, used: SiteNames) -> str:
     """`css` without the style rules none of whose selectors the site can match."""
     kept = []
-    for prelude, body in css_blocks(COMMENT.sub("", css)):
+    for prelude, body in _css_blocks(COMMENT.sub("", css)):
         head = prelude.strip()
         if body is None:
             kept.append(prelude)
@@ -144,7 +138,25 @@ def drop_unused_rules(css: str, used: SiteNames) -> str:
         elif head.startswith("@"):  # @font-face, @keyframes, @page: kept whole
             kept.append(f"{prelude}{{{body}}}")
         else:
-            selectors = [s for s in split_selectors(prelude) if _may_match(s, used)]
+            selectors = [s for s in _split_selectors(prelude) if _may_match(s, used)]
             if selectors:
                 kept.append(f"{','.join(selectors)}{{{body}}}")
     return "".join(kept).strip()
+
+
+def selectors_of(css: str) -> set[str]:
+    """Every selector of the style rules of `css`, in @media and the like too.
+
+    >>> sorted(selectors_of("a,.b{x:y}@media print{.c{x:y}}@font-face{x:y}"))
+    ['.b', '.c', 'a']
+    """
+    found: set[str] = set()
+    for prelude, body in _css_blocks(COMMENT.sub("", css)):
+        head = prelude.strip()
+        if body is None or (head.startswith("@") and not head.startswith(GROUPING)):
+            continue
+        if head.startswith(GROUPING):
+            found |= selectors_of(body)
+        else:
+            found |= {s.strip() for s in _split_selectors(prelude)}
+    return found

@@ -36,23 +36,11 @@ MATCHING = r"""(selectors) => selectors.filter((s) => {
   })"""  # noqa: E501
 
 
-def _selectors(css: str) -> set[str]:
-    found = set()
-    for prelude, body in unused_css.css_blocks(unused_css.COMMENT.sub("", css)):
-        if body is None:
-            continue
-        if prelude.strip().startswith(unused_css.GROUPING):
-            found |= _selectors(body)
-        elif not prelude.strip().startswith("@"):
-            found |= {s.strip() for s in unused_css.split_selectors(prelude)}
-    return found
-
-
 @pytest.fixture(scope="module")
 def dropped() -> list[str]:
     static = SITE / "_static"
-    full = _selectors((static / icons.THEME_CSS).read_text())
-    linked = _selectors((static / icons.TRIMMED_CSS).read_text())
+    full = unused_css.selectors_of((static / icons.THEME_CSS).read_text())
+    linked = unused_css.selectors_of((static / icons.TRIMMED_CSS).read_text())
     assert linked < full
     assert len(linked) < len(full) / 2, "the unused rules were not dropped"
     return sorted(full - linked)
