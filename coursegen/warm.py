@@ -101,6 +101,10 @@ class WarmBuild:
             text=True,
         )
 
+    def waiting(self) -> bool:
+        """True unless the process has ended (its set-up failed, or it was killed)."""
+        return self.process.poll() is None
+
     def build(self) -> bool:
         """Build now, print what the build printed; True if it succeeded.
 

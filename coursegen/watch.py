@@ -159,7 +159,12 @@ class Watcher:
         saved = [path for path in toc_lessons(self.root) if path in lessons]
         if execute.run(saved, cache, execute.CORES) != 0:
             return False
-        ready, self.warm = self.warm or self._start_warm(), None
+        ready, self.warm = self.warm, None
+        if ready is not None and not ready.waiting():  # it ended while it waited
+            print("the build set up ahead had ended: setting it up again", flush=True)
+            ready.cancel()  # collects its exit
+            ready = None
+        ready = ready or self._start_warm()
         if not ready.build():
             return False
         if self.edition != "public":  # built into <edition>/_build/html

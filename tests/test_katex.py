@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -147,3 +148,51 @@ def test_other_builders_than_html_render_and_stage_nothing(tmp_path):
     katex.render_page_maths(app, document, "x")
     katex.stage_katex(app)
     assert not (tmp_path / "doctrees").exists()  # no renderer, nothing staged
+
+
+def test_builds_staging_katex_at_once_never_fail_or_show_half_a_file(app, tmp_path):
+    # `make watch` sets its next build up (staging KaTeX) while `make book` may
+    # stage the same folder: neither may fail, nor a reader see a partial file.
+    katex.stage_katex(app)
+    css = tmp_path / "doctrees" / "course_site_static" / "katex" / "katex.min.css"
+    whole = css.read_bytes()
+    errors: list[BaseException] = []
+    seen: set[bytes] = set()
+    done = threading.Event()
+
+    def stage() -> None:
+        try:
+            for _ in range(40):
+                katex.stage_katex(_app(tmp_path, PACKAGE))
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                seen.add(css.read_bytes())
+            except FileNotFoundError as error:
+                errors.append(error)
+                return
+
+    stagers = [threading.Thread(target=stage) for _ in range(3)]
+    reader = threading.Thread(target=read)
+    for thread in [reader, *stagers]:
+        thread.start()
+    for thread in stagers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert seen == {whole}
+
+
+def test_staging_again_removes_an_older_katexs_files_and_keeps_the_rest(app, tmp_path):
+    katex.stage_katex(app)
+    target = tmp_path / "doctrees" / "course_site_static" / "katex"
+    kept = {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()}
+    old = target / "fonts" / "KaTeX_Old-Regular.woff2"
+    old.write_bytes(b"a font of an older KaTeX")
+    katex.stage_katex(_app(tmp_path, PACKAGE))
+    assert not old.exists()
+    assert {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()} == kept

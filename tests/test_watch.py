@@ -154,6 +154,21 @@ def test_an_edition_is_rebuilt_by_its_waiting_build_and_served(teacher, monkeypa
     assert len(built_by) == 1  # the build set up ahead, not a new process
 
 
+def test_a_waiting_build_that_ended_is_set_up_again_and_the_edit_served(
+    teacher, capsys
+):
+    # Another build of the course (make book beside make watch) may end the
+    # waiting one while it sets up; the next save must still be served.
+    waiting = teacher.watcher.warm
+    assert waiting is not None
+    waiting.process.kill()
+    waiting.process.wait()
+    _edit(teacher.watcher.root / "lessons" / "one.md", "NOTE-second", "NOTE-third")
+    teacher.shows("one", "NOTE-third")
+    assert teacher.next_event() == "2"
+    assert "set up ahead had ended" in capsys.readouterr().out
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text

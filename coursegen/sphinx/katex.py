@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -135,9 +137,8 @@ class Katex:
 
     def save(self) -> None:
         if self.dirty:
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             data = {"version": self.version, "html": self.rendered}
-            self.cache_file.write_text(json.dumps(data, sort_keys=True))
+            _write(self.cache_file, json.dumps(data, sort_keys=True).encode())
             self.dirty = False
 
 
@@ -197,6 +198,22 @@ def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write path whole or not at all, unless it holds data already.
+
+    Another build of the same course (`make watch`'s waiting build beside `make
+    book`) may stage or read the same files at the same moment: a file is
+    replaced in one step, never removed or half-written.
+    """
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(name, path)
+
+
 def stage_katex(app: Sphinx) -> None:
     """KaTeX's stylesheet (woff2 fonts only) and fonts, as static files of the site."""
     if app.builder.format != "html":
@@ -204,17 +221,20 @@ def stage_katex(app: Sphinx) -> None:
     package = _katex(app).package_dir()
     staged = Path(app.doctreedir) / "course_site_static"
     target = staged / "katex"
-    shutil.rmtree(target, ignore_errors=True)
-    (target / "fonts").mkdir(parents=True)
     css = (package / "dist" / "katex.min.css").read_text()
     # Every browser that runs the site reads woff2: drop the woff and ttf copies.
     css = re.sub(r',url\(fonts/[\w-]+\.woff\) format\("woff"\)', "", css)
     css = re.sub(r',url\(fonts/[\w-]+\.ttf\) format\("truetype"\)', "", css)
-    (target / "katex.min.css").write_text(css)
+    wanted = {target / "katex.min.css": css.encode()}
     for font in (package / "dist" / "fonts").glob("*.woff2"):
-        shutil.copy2(font, target / "fonts" / font.name)
+        wanted[target / "fonts" / font.name] = font.read_bytes()
     license_file = package / "LICENSE"
     if license_file.is_file():
-        shutil.copy2(license_file, target / "LICENSE")
+        wanted[target / "LICENSE"] = license_file.read_bytes()
+    for path, data in wanted.items():
+        _write(path, data)
+    for path in target.rglob("*"):  # an older KaTeX's files
+        if path.is_file() and path not in wanted and not path.name.startswith("."):
+            path.unlink(missing_ok=True)
     if str(staged) not in app.config.html_static_path:
         app.config.html_static_path.append(str(staged))
