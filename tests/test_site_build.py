@@ -6,7 +6,8 @@ no node on the PATH. The pages are checked for what the site extension
 promises: maths rendered by KaTeX at build time, numbered; KaTeX's stylesheet
 only where there is maths; figures as WebP with their size, lazy; references
 as list items; a description and a favicon on every page; deferred scripts; a
-cut-down icon font. The rebuild shows formulas and icons come from the caches.
+cut-down icon font; code without the spans of plain tokens. The rebuild shows
+formulas and icons come from the caches.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from coursegen.sphinx import pages
+from coursegen.sphinx import code_spans, pages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,10 @@ Equation :eq:`eq-relu` is cited in [Ref1]_, and this one has no number:
    :alt: a remote figure
 
 .. [Ref1] A reference.
+
+.. code-block:: python
+
+   total = sum(relu(z) for z in (-1, 2))  # a <comment>
 
 .. toctree::
 
@@ -213,3 +218,19 @@ def test_a_rebuild_from_scratch_needs_no_node_and_no_new_fonts(site):
     assert _page(site, "index") == site["first index"]  # formulas from the cache
     icons = site["out"] / "_static" / "course-icons"
     assert {f.name: f.stat().st_mtime_ns for f in icons.glob("*.woff")} == site["fonts"]
+
+
+def test_code_has_no_span_around_tokens_in_its_own_colour_and_keeps_the_rest(site):
+    code = re.search(r'<div class="highlight">(.*?)</div>', _page(site, "index"), re.S)
+    assert code is not None
+    html = code.group(1)
+    assert '<span class="k">for</span>' in html  # a keyword keeps its colour
+    assert '<span class="c1"># a &lt;comment&gt;</span>' in html
+    classes = set(re.findall(r'<span class="([\w ]+)">', html))
+    plain = code_spans.plain_classes(
+        "a11y-high-contrast-light", "a11y-high-contrast-dark"
+    )  # the theme's styles
+    assert {"n", "p"} <= plain
+    assert classes & plain == set()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "total = sum(relu(z) for z in (-1, 2))  # a &lt;comment&gt;" in text

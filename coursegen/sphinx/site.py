@@ -28,6 +28,9 @@ What this extension changes in sphinx-book-theme's pages, and why:
   (``content-visibility`` in ``course-site.css``), and the theme's check of
   every code block's width at load, which laid out the whole page in one long
   task, is replaced by one made as each block is laid out (pages.TAB_STOPS).
+- Highlighted code has no span around a token drawn in the code's own colour
+  (names and punctuation in the theme's styles; ``code_spans``): the same
+  pixels in a quarter fewer elements on a lesson page.
 - Every page gets ``<meta name="description">``: the first paragraph of the
   page (for a lesson, the "You will ..." line of its "In this lesson" box),
   and a favicon (no 404 in the console).
@@ -43,7 +46,8 @@ What this extension changes in sphinx-book-theme's pages, and why:
   they opened nothing: the themes bind only the first such button, hidden).
 
 ``make bench-site`` (coursegen/bench/site.py) measures the result. Each job lives
-in a module of its own (katex, pages, images, icons); this one wires them up.
+in a module of its own (katex, pages, images, icons, code_spans, unused_css);
+this one wires them up.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
-from coursegen.sphinx import icons, images, katex, pages
+from coursegen.sphinx import code_spans, icons, images, katex, pages, unused_css
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -113,7 +117,8 @@ def assets_version(app: Sphinx) -> str:
         f"{package.get('version')}"
     )
     digest = hashlib.sha256(versions.encode())
-    for module in (katex, pages, images, icons):  # and this file: the site's code
+    # The site's code: its modules and this file.
+    for module in (katex, pages, images, icons, unused_css, code_spans):
         digest.update(Path(inspect.getfile(module)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:12]
@@ -135,6 +140,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     )
     app.connect("config-inited", _configure, priority=900)
     app.connect("builder-inited", katex.stage_katex)
+    app.connect("builder-inited", code_spans.plain_code)
     # WebP before Sphinx's ImageCollector; thebe's config dropped after thebe
     app.connect("doctree-read", images.webp_images, priority=400)
     app.connect("env-updated", images.wait_for_webp)
