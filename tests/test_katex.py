@@ -8,6 +8,7 @@ application, given here. tests/test_site_build.py renders pages with it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
@@ -190,9 +191,33 @@ def test_builds_staging_katex_at_once_never_fail_or_show_half_a_file(app, tmp_pa
 def test_staging_again_removes_an_older_katexs_files_and_keeps_the_rest(app, tmp_path):
     katex.stage_katex(app)
     target = tmp_path / "doctrees" / "course_site_static" / "katex"
-    kept = {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()}
+    staged = [path for path in target.rglob("*") if path.is_file()]
+    for path in staged:  # a time no write leaves
+        os.utime(path, ns=(0, 0))
     old = target / "fonts" / "KaTeX_Old-Regular.woff2"
     old.write_bytes(b"a font of an older KaTeX")
     katex.stage_katex(_app(tmp_path, PACKAGE))
     assert not old.exists()
-    assert {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()} == kept
+    assert [path.stat().st_mtime_ns for path in staged] == [0] * len(staged)
+
+
+def test_a_file_being_replaced_is_read_whole_old_or_new_never_in_part(tmp_path):
+    path = tmp_path / "katex.min.css"
+    versions = [b"a" * 200_000, b"b" * 300_000]  # each write differs from the last
+    katex._write(path, versions[0])
+    seen: set[bytes] = set()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(path.read_bytes())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for index in range(200):
+        katex._write(path, versions[index % 2])
+    done.set()
+    reader.join()
+    assert seen <= set(versions)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # readable, as before
+    assert [p.name for p in tmp_path.iterdir()] == ["katex.min.css"]  # no temp left

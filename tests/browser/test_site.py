@@ -253,3 +253,23 @@ def test_cells_off_screen_wait_and_the_first_tab_finds_exactly_the_wide_blocks(
     assert rendered[-1] is False, "the last cell was laid out at load"
     assert misfit == 0, "a block's tab stop does not say whether it scrolls"
     assert {0, -1} <= set(stops), "at phone width some code is wider than the page"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_whose_tokens_lost_their_spans_is_drawn_in_the_styles_own_colour(
+    browser, base_url, scheme
+):
+    # Names and punctuation have no span (coursegen.sphinx.code_spans): the pre
+    # must draw them in the colour Pygments' style gives them, that of the
+    # .highlight box, not the theme's colour for every pre.
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(base_url + "lessons/derivative.html", wait_until="load")
+    colours = page.evaluate(
+        "() => [...document.querySelectorAll('div.highlight > pre.course-plain')]"
+        ".map((pre) => [getComputedStyle(pre).color,"
+        " getComputedStyle(pre.parentElement).color])"
+    )
+    context.close()
+    assert colours, "no code block lost its plain spans"
+    assert all(pre == box for pre, box in colours), set(map(tuple, colours))
