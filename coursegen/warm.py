@@ -131,13 +131,14 @@ class WarmBuild:
         print(rest, end="", flush=True)
         return False
 
-    def cancel(self) -> None:
-        """End the process without building."""
+    def cancel(self) -> str:
+        """End the process without building; what it printed."""
         try:  # it ends once set up: waiting for it keeps two builds from overlapping
-            self.process.communicate(input="", timeout=120)
+            printed, _ = self.process.communicate(input="", timeout=120)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.communicate()
+            printed, _ = self.process.communicate()
+        return printed or ""
 
 
 if __name__ == "__main__":

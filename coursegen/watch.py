@@ -161,8 +161,9 @@ class Watcher:
             return False
         ready, self.warm = self.warm, None
         if ready is not None and not ready.waiting():  # it ended while it waited
+            printed = ready.cancel()  # why it ended, if it said
+            print(printed, end="")
             print("the build set up ahead had ended: setting it up again", flush=True)
-            ready.cancel()  # collects its exit
             ready = None
         ready = ready or self._start_warm()
         if not ready.build():
