@@ -8,24 +8,25 @@ from __future__ import annotations
 
 from coursegen.sphinx import code_spans
 
-THEME = ("a11y-high-contrast-light", "a11y-high-contrast-dark")
+# The theme's light and dark styles (pydata-sphinx-theme's defaults).
+THEME_STYLES = ("a11y-high-contrast-light", "a11y-high-contrast-dark")
 
 
 def test_names_and_punctuation_are_plain_in_the_themes_styles_and_keywords_are_not():
-    plain = code_spans.plain_classes(*THEME)
+    plain = code_spans.plain_classes(*THEME_STYLES)
     assert {"n", "p"} <= plain
     assert not {"k", "o", "s2", "mi", "c1"} & plain
 
 
 def test_a_class_one_style_colours_keeps_its_span():
     # monokai draws other names (nx) in green; the light style in its text colour
-    assert "nx" in code_spans.plain_classes(THEME[0], THEME[0])
-    assert "nx" not in code_spans.plain_classes(THEME[0], "monokai")
+    assert "nx" in code_spans.plain_classes(THEME_STYLES[0], THEME_STYLES[0])
+    assert "nx" not in code_spans.plain_classes(THEME_STYLES[0], "monokai")
 
 
 def test_a_style_without_a_text_colour_has_no_plain_class():
     # Pygments' default style leaves the text colour to the page: nothing is known
-    assert code_spans.plain_classes("default", THEME[1]) == frozenset()
+    assert code_spans.plain_classes("default", THEME_STYLES[1]) == frozenset()
 
 
 def test_prompts_and_console_output_keep_their_spans_whatever_their_colour():

@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 from coursegen.sphinx import code_spans, pages
+from tests.test_code_spans import THEME_STYLES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -227,9 +228,7 @@ def test_code_has_no_span_around_tokens_in_its_own_colour_and_keeps_the_rest(sit
     assert '<span class="k">for</span>' in html  # a keyword keeps its colour
     assert '<span class="c1"># a &lt;comment&gt;</span>' in html
     classes = set(re.findall(r'<span class="([\w ]+)">', html))
-    plain = code_spans.plain_classes(
-        "a11y-high-contrast-light", "a11y-high-contrast-dark"
-    )  # the theme's styles
+    plain = code_spans.plain_classes(*THEME_STYLES)
     assert {"n", "p"} <= plain
     assert classes & plain == set()
     text = re.sub(r"<[^>]+>", "", html)

@@ -257,19 +257,16 @@ def test_cells_off_screen_wait_and_the_first_tab_finds_exactly_the_wide_blocks(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_code_whose_tokens_lost_their_spans_is_drawn_in_the_styles_own_colour(
-    browser, base_url, scheme
+    visit, scheme
 ):
     # Names and punctuation have no span (coursegen.sphinx.code_spans): the pre
     # must draw them in the colour Pygments' style gives them, that of the
     # .highlight box, not the theme's colour for every pre.
-    context = browser.new_context(color_scheme=scheme)
-    page = context.new_page()
-    page.goto(base_url + "lessons/derivative.html", wait_until="load")
-    colours = page.evaluate(
+    visit.page.emulate_media(color_scheme=scheme)
+    colours = visit.open("lessons/derivative.html").evaluate(
         "() => [...document.querySelectorAll('div.highlight > pre.course-plain')]"
         ".map((pre) => [getComputedStyle(pre).color,"
         " getComputedStyle(pre.parentElement).color])"
     )
-    context.close()
     assert colours, "no code block lost its plain spans"
     assert all(pre == box for pre, box in colours), set(map(tuple, colours))
