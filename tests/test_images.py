@@ -109,3 +109,44 @@ def test_a_failed_encoding_fails_the_build_and_leaves_no_webp(src, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         images.wait_for_webp(_app(src), None)
     assert sorted(p.name for p in src.iterdir()) == ["fig.png", "photo.jpg"]
+
+
+def _colours(count: int) -> list[tuple[int, int, int]]:
+    """count distinct colours, far apart from black and from each other's neighbours."""
+    return [(40 + i % 16 * 12, 40 + i // 16 * 12, 200) for i in range(count)]
+
+
+def test_a_figure_of_at_most_256_colours_keeps_every_pixel(src):
+    image = Image.new("RGB", (256, 2))
+    image.putdata(_colours(256) * 2)
+    image.save(src / "fig.png")
+    assert images.palette(image) is image
+    _convert(_app(src), _page("fig.png"))
+    with Image.open(src / "fig.webp") as webp:
+        assert webp.convert("RGB").tobytes() == image.tobytes()
+
+
+def test_a_figure_keeps_its_256_commonest_colours_and_snaps_others_to_the_nearest(src):
+    common = _colours(256)  # each twice: kept exactly
+    rare = [(41, 39, 203), (255, 255, 255), (0, 0, 0)]  # each once
+    image = Image.new("RGB", (256 * 2 + len(rare), 1))
+    image.putdata(common * 2 + rare)
+    image.save(src / "fig.png")
+    snapped = list(images.palette(image).get_flattened_data())
+    assert snapped[: 256 * 2] == common * 2
+    # nearest in RGB: the first common colour; the brightest; the darkest
+    assert snapped[256 * 2 :] == [(40, 40, 200), (220, 220, 200), (40, 40, 200)]
+    _convert(_app(src), _page("fig.png"))
+    with Image.open(src / "fig.webp") as webp:
+        # the palette's pixels, losslessly
+        assert list(webp.convert("RGB").get_flattened_data()) == snapped
+
+
+def test_of_colours_equally_common_the_lower_one_is_kept_on_every_run():
+    # 257 colours, each once: the one not kept is the highest, whatever the order
+    colours = _colours(257)
+    image = Image.new("RGB", (257, 1))
+    image.putdata(colours[::-1])
+    kept = set(images.palette(image).get_flattened_data())
+    highest = max(colours)  # as packed 0xRRGGBB: red first, as tuples compare
+    assert kept == set(colours) - {highest}

@@ -34,8 +34,10 @@ What this extension changes in sphinx-book-theme's pages, and why:
 - Every page gets ``<meta name="description">``: the first paragraph of the
   page (for a lesson, the "You will ..." line of its "In this lesson" box),
   and a favicon (no 404 in the console).
-- Figures are lossless WebP (the same pixels as matplotlib's PNGs in about
-  40 % of the bytes) with their ``width``/``height`` (no layout shift),
+- Figures are lossless WebP of at most 256 colours (``images.palette``: the
+  lessons' 45 figures in 26 % of the PNGs' bytes, 28 % less than lossless WebP
+  of every colour; 0-2.7 % of each figure's pixels, on anti-aliased edges,
+  snapped to a kept colour) with their ``width``/``height`` (no layout shift),
   ``loading="lazy"`` and ``decoding="async"``.
 - Accessibility (axe): the book's title in the sidebar is in a landmark,
   references are list items instead of the deprecated doc-biblioentry, a
