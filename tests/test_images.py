@@ -150,3 +150,25 @@ def test_of_colours_equally_common_the_lower_one_is_kept_on_every_run():
     kept = set(images.palette(image).get_flattened_data())
     highest = max(colours)  # as packed 0xRRGGBB: red first, as tuples compare
     assert kept == set(colours) - {highest}
+
+
+def test_transparency_is_kept_and_counts_in_the_distance():
+    # 256 opaque colours twice, then a rare half-transparent pixel of the first
+    # colour and a rare opaque one a step off it: the alpha one snaps to the
+    # nearest colour counting alpha (kept transparent: a transparent colour is
+    # among the commonest)
+    common = [(*c, 255) for c in _colours(255)] + [(40, 40, 200, 120)]
+    rare = [(40, 40, 200, 110), (41, 40, 200, 255)]
+    image = Image.new("RGBA", (256 * 2 + len(rare), 1))
+    image.putdata(common * 2 + rare)
+    snapped = images.palette(image)
+    assert snapped.mode == "RGBA"
+    pixels = list(snapped.get_flattened_data())
+    assert pixels[: 256 * 2] == common * 2
+    assert pixels[256 * 2 :] == [(40, 40, 200, 120), (40, 40, 200, 255)]
+
+
+def test_an_opaque_figure_comes_back_without_an_alpha_channel():
+    image = Image.new("RGBA", (257, 1))  # as matplotlib saves: RGBA, all opaque
+    image.putdata([(*c, 255) for c in _colours(257)])
+    assert images.palette(image).mode == "RGB"

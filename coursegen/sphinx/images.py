@@ -163,26 +163,27 @@ def palette(image: Image.Image) -> Image.Image:
 
     A matplotlib figure draws in a few colours and blends them only along edges,
     text and dashes, where anti-aliasing makes thousands of colours of a few
-    pixels each. Those snap to the nearest kept colour (Euclidean in RGB); every
-    colour that fills an area, white included, is kept exactly. On the course's
-    figures 0.3-2.7 % of the pixels change, all on edges, and the lossless WebP
-    loses 15-55 % of its bytes (make bench-site weighs the pages). An image of
-    few enough colours is returned as it is.
+    pixels each. Those snap to the nearest kept colour (Euclidean in RGB, and
+    alpha where the image has transparency); the colours that fill areas, white
+    included, are kept exactly. On the course's figures 0-2.7 % of the pixels
+    change, and the lossless WebP loses 28 % of its bytes (make bench-site weighs
+    the pages). An image of few enough colours is returned as it is.
     """
     import numpy as np
     from PIL import Image
 
-    rgb = image.convert("RGB")
-    if rgb.getcolors(PALETTE_SIZE) is not None:
+    colour = image.convert("RGBA")
+    if colour.getchannel("A").getextrema()[0] == 255:  # opaque, as figures are
+        colour = colour.convert("RGB")
+    if colour.getcolors(PALETTE_SIZE) is not None:
         return image
-    pixels = np.asarray(rgb)
-    packed = pixels[..., 0].astype(np.int32) << 16
-    packed |= pixels[..., 1].astype(np.int32) << 8
-    packed |= pixels[..., 2]
+    mode, pixels = colour.mode, np.asarray(colour)
+    shifts = np.arange(len(mode) - 1, -1, -1, dtype=np.int64) * 8  # RGB(A) packed
+    packed = (pixels.astype(np.int64) << shifts).sum(axis=-1)
     colours, index, counts = np.unique(
         packed.ravel(), return_inverse=True, return_counts=True
     )
-    channels = np.stack([colours >> 16, (colours >> 8) & 255, colours & 255], axis=1)
+    channels = (colours[:, None] >> shifts) & 255
     # stable: of colours equally common, the one of lower value is kept (same
     # result on every machine)
     kept = channels[np.argsort(-counts, kind="stable")[:PALETTE_SIZE]]
@@ -191,7 +192,7 @@ def palette(image: Image.Image) -> Image.Image:
         chunk = channels[start : start + _CHUNK, None, :] - kept[None, :, :]
         nearest[start : start + _CHUNK] = (chunk * chunk).sum(axis=2).argmin(axis=1)
     snapped = kept[nearest][index.reshape(-1)].reshape(pixels.shape)
-    return Image.fromarray(snapped.astype(np.uint8), "RGB")
+    return Image.fromarray(snapped.astype(np.uint8), mode)
 
 
 def _save_webp(png: Path, webp: Path) -> None:
