@@ -142,14 +142,38 @@ def test_a_figure_keeps_its_256_commonest_colours_and_snaps_others_to_the_neares
         assert list(webp.convert("RGB").get_flattened_data()) == snapped
 
 
-def test_of_colours_equally_common_the_lower_one_is_kept_on_every_run():
-    # 257 colours, each once: the one not kept is the highest, whatever the order
-    colours = _colours(257)
-    image = Image.new("RGB", (257, 1))
-    image.putdata(colours[::-1])
-    kept = set(images.palette(image).get_flattened_data())
-    highest = max(colours)  # as packed 0xRRGGBB: red first, as tuples compare
-    assert kept == set(colours) - {highest}
+def test_of_colours_equally_common_the_lower_ones_are_kept():
+    # 400 colours, every other one (by packed value 0xRRGGBB) twice: the 200
+    # twice are kept, then the 56 lowest of those once (a sort that is not
+    # stable picks others among the ties)
+    colours = sorted((r * 16, g * 16, 100) for r in range(16) for g in range(16))
+    colours += sorted((r * 16 + 1, g, 7) for r in range(16) for g in range(9))
+    colours = sorted(colours)[:400]
+    twice, once = colours[::2], colours[1::2]
+    image = Image.new("RGB", (len(twice) * 2 + len(once), 1))
+    image.putdata((twice * 2 + once)[::-1])
+    kept = set(images.palette(image, most_changed=1).get_flattened_data())
+    assert kept == set(twice + once[:56])
+
+
+def test_the_nearest_colour_is_the_nearest_in_straight_line_distance():
+    # from black, (9, 9, 9) is nearer than (0, 0, 16) in RGB space (243 < 256
+    # squared) though further in summed steps (27 > 16)
+    common = [*_colours(254), (9, 9, 9), (0, 0, 16)]
+    image = Image.new("RGB", (256 * 2 + 1, 1))
+    image.putdata(common * 2 + [(0, 0, 0)])
+    assert images.palette(image).getpixel((256 * 2, 0)) == (9, 9, 9)
+
+
+def test_an_image_of_gradients_or_noise_is_kept_whole():
+    # every pixel a colour of its own: most would change, so none does
+    image = Image.new("RGB", (64, 64))
+    image.putdata([(r, g, 9) for r in range(64) for g in range(64)])
+    assert images.palette(image) is image
+    # 257 of them on a black ground: two pixels change, so palette applies
+    rare = [(r, g, 9) for r in range(1, 64) for g in range(64)][:257]
+    image.putdata([(0, 0, 0)] * (64 * 64 - len(rare)) + rare)
+    assert images.palette(image) is not image
 
 
 def test_transparency_is_kept_and_counts_in_the_distance():
