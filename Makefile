@@ -8,7 +8,16 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 # How lessons execute (tools/execution.env, no MPLBACKEND) is set by coursegen
 # and tests/conftest.py, not here: one owner, coursegen.course.pin_execution_env.
 
-LAB    := $(VENV)/.lab-$(shell cat requirements-lab.lock | cksum | cut -d' ' -f1)
+# JupyterLab (make lab, make lab-test) has a venv of its own that sees .venv's
+# packages (a .pth file) and adds requirements-lab.lock's, so that make book and
+# make test run in exactly requirements.lock. (Installed in .venv, the lab's
+# rfc3987-syntax, which jsonschema imports, added 1.4 s to every process that
+# imports nbformat: Sphinx, nbval, the lesson runner.) Jupyter looks for
+# extensions and settings under its own prefix only: jupytext's are in .venv.
+LAB_VENV := .venv-lab
+LAB      := $(LAB_VENV)/.lab-$(shell cat requirements.lock requirements-lab.lock | cksum | cut -d' ' -f1)
+LAB_ENV  := JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
+    JUPYTER_CONFIG_PATH=$(CURDIR)/$(VENV)/etc/jupyter
 # The site's node tools, from tools/site/package-lock.json: KaTeX renders the
 # maths when the book is built; Lighthouse (a dev dependency) only benchmarks.
 NODE       := tools/site/node_modules
@@ -127,18 +136,26 @@ lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
 	PYTHON=$(PYTHON) tools/lock.sh
 
 $(LAB): $(STAMP) requirements-lab.lock tools/jupyterlab-overrides.json
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-lab.lock
-	@mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	@rm -f $(VENV)/.lab-* && touch $@
+	@# A .venv that had JupyterLab installed in it (before it had its own venv)
+	@if ls $(VENV)/.lab-* >/dev/null 2>&1; then \
+	    echo "Moving JupyterLab out of $(VENV) into $(LAB_VENV)"; \
+	    $(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y -r requirements-lab.lock; \
+	    rm -f $(VENV)/.lab-* $(VENV)/share/jupyter/lab/settings/overrides.json; fi
+	@test -x $(LAB_VENV)/bin/python || $(BIN)/python -m venv $(LAB_VENV)
+	$(BIN)/python -c 'import sysconfig; print("import site; site.addsitedir(%r)" % sysconfig.get_path("purelib"))' \
+	    > "$$($(LAB_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/course-venv.pth"
+	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-lab.lock
+	@mkdir -p $(LAB_VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(LAB_VENV)/share/jupyter/lab/settings/overrides.json
+	@rm -f $(LAB_VENV)/.lab-* && touch $@
 
 lab: $(LAB)  ## open the lessons in JupyterLab (.md lessons open as notebooks)
-	$(BIN)/jupyter lab lessons
+	$(LAB_ENV) $(LAB_VENV)/bin/python -m jupyterlab lessons
 
 lab-test: $(LAB) chromium  ## the explorables in the pinned JupyterLab, in the browser tests' site's notebooks (built if missing; not in make test)
 	@test -f $$($(BIN)/python -c 'from coursegen.editions import site_under_test; from coursegen.course import ROOT; print(site_under_test(ROOT))')/notebooks/reshaping.ipynb \
 	    || $(MAKE) --no-print-directory book chromium OUTPUTS_FROM=tests/expected
-	$(BIN)/python -m pytest tests/lab
+	$(LAB_ENV) $(LAB_VENV)/bin/python -m pytest tests/lab
 
 clean:  ## remove the built site and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .coverage

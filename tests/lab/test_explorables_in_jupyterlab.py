@@ -1,8 +1,8 @@
 """The explorables in JupyterLab: each lesson's notebook, as the site offers it
 for download, opened and run in the pinned JupyterLab (`make lab-test`).
 
-    make lab-test        # adds JupyterLab to .venv (as make lab) and builds the
-                         # browser tests' site if it is missing
+    make lab-test        # installs JupyterLab in .venv-lab (as make lab) and
+                         # builds the browser tests' site if it is missing
 
 Not part of `make test` (JupyterLab is not in requirements.lock). What it shows:
 an untrusted notebook (as downloaded) shows each explorable's default figure
