@@ -37,8 +37,8 @@ What this extension changes in sphinx-book-theme's pages, and why:
 - Figures are lossless WebP of at most 256 colours (``images.palette``: the
   lessons' 45 figures in 26 % of the PNGs' bytes, 28 % less than lossless WebP
   of every colour; 0-2.7 % of each figure's pixels, on anti-aliased edges and
-  colour bars, snapped to a kept colour) with their ``width``/``height`` (no layout shift),
-  ``loading="lazy"`` and ``decoding="async"``.
+  colour bars, snapped to a kept colour) with their ``width``/``height`` (no
+  layout shift), ``loading="lazy"`` and ``decoding="async"``.
 - Accessibility (axe): the book's title in the sidebar is in a landmark,
   references are list items instead of the deprecated doc-biblioentry, a
   display formula too wide for the screen can take the keyboard focus to be
