@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from coursegen.bench import preview
+from coursegen.bench import budgets, preview
 from coursegen.bench.rows import med, row
 from coursegen.course import ROOT
 from coursegen.execute import Run  # the executor's report of each lesson
@@ -37,12 +37,6 @@ LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
 # each side-by-side target's output whole when it ends, so the time from the
 # "side by side" line to a target's own first "== " line is how long it ran.
 SIDE_BY_SIDE = "side by side"
-# The course's budgets for its builds, in seconds, on its 2-core build machine
-# (CONTRIBUTING.md says what a lesson must do to keep them).
-COLD_BUDGET = 60  # the whole course from a fresh copy, every lesson executed
-WARM_BUDGET = 5  # again, nothing changed
-EDITED_BUDGET = 10  # one lesson edited: it executes again and its pages are written
-MAKE_TEST_BUDGET = 240  # `make test`, cold, after the venv's set-up
 TARGETS = {  # a target's first "== " line starts with: its row in the table
     "unit tests": "unit tests and doctests",
     "lessons": "lessons, under each kernel set",
@@ -175,13 +169,13 @@ def bench_test(runs: int, work: Path) -> dict[str, list[float]]:
 def build_rows(builds: Builds) -> list[str]:
     """The builds' rows of the table, with their targets."""
     rows = [
-        row("cold build (fresh copy, empty cache)", builds.cold, COLD_BUDGET),
-        row("warm build (nothing changed)", builds.warm, WARM_BUDGET),
+        row("cold build (fresh copy, empty cache)", builds.cold, budgets.COLD),
+        row("warm build (nothing changed)", builds.warm, budgets.WARM),
     ]
     for name, seconds in builds.edited.items():
         ran = ", ".join(sorted(builds.ran[name])) or "none"
         label = f"`{name}` edited (re-executed: {ran})"
-        rows.append(row(label, seconds, EDITED_BUDGET))
+        rows.append(row(label, seconds, budgets.EDITED))
     if builds.watch:
         rows += preview.watch_rows(builds.watch, builds.watched)
     return rows
@@ -190,7 +184,7 @@ def build_rows(builds: Builds) -> list[str]:
 def make_test_rows(test: dict[str, list[float]]) -> list[str]:
     """`make test`'s rows: the whole, then each phase."""
     return [
-        row("`make test` (builds the book cold too)", test["total"], MAKE_TEST_BUDGET),
+        row("`make test` (builds the book cold too)", test["total"], budgets.MAKE_TEST),
         row("- lint", test["lint"]),
         row("- then side by side, until the last ends", test[SIDE_BY_SIDE]),
         *(row(f"&nbsp;&nbsp;- {t}, done after", test[t]) for t in TARGETS.values()),

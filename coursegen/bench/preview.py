@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+from coursegen.bench import budgets
 from coursegen.bench.rows import row
 from coursegen.watch import EVENTS
 
@@ -90,11 +91,11 @@ def watch_rows(times: dict[str, list[float]], lesson: str) -> list[str]:
         row(
             f"`make watch`: `{lesson}`'s prose saved, to the page's reload",
             times["prose"],
-            10,
+            budgets.WATCH_PROSE,
         ),
         row(
             f"... its code saved (re-executed: {lesson}), to the page's reload",
             times["code"],
-            15,
+            budgets.WATCH_CODE,
         ),
     ]
