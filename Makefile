@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Named by the pins and pyproject.toml, and by the set-up's version ("2": JupyterLab
+# no longer in .venv), so that a changed set-up runs again on an existing .venv.
+STAMP  := $(VENV)/.installed-2-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # How lessons execute (tools/execution.env, no MPLBACKEND) is set by coursegen
 # and tests/conftest.py, not here: one owner, coursegen.course.pin_execution_env.
 
@@ -16,8 +18,8 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 # extensions and settings under its own prefix only: jupytext's are in .venv.
 LAB_VENV := .venv-lab
 LAB      := $(LAB_VENV)/.lab-$(shell cat requirements.lock requirements-lab.lock | cksum | cut -d' ' -f1)
-LAB_ENV  := JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter \
-    JUPYTER_CONFIG_PATH=$(CURDIR)/$(VENV)/etc/jupyter
+LAB_ENV  := JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH} \
+    JUPYTER_CONFIG_PATH=$(CURDIR)/$(VENV)/etc/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}
 # The site's node tools, from tools/site/package-lock.json: KaTeX renders the
 # maths when the book is built; Lighthouse (a dev dependency) only benchmarks.
 NODE       := tools/site/node_modules
@@ -37,6 +39,10 @@ help:  ## list the targets
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if ls $(VENV)/.lab-* >/dev/null 2>&1; then \
+	    echo "Removing JupyterLab from $(VENV): make lab installs it in $(LAB_VENV) now"; \
+	    $(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y -r requirements-lab.lock; \
+	    rm -f $(VENV)/.lab-* $(VENV)/share/jupyter/lab/settings/overrides.json; fi
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-* && touch $@
@@ -135,19 +141,18 @@ serve: book  ## serve the built site with gzip on http://127.0.0.1:8000
 lock:  ## re-resolve requirements.in into the exact pins of requirements.lock
 	PYTHON=$(PYTHON) tools/lock.sh
 
+# Made anew when a lock changes (nothing left of an older lock or Python), and
+# without a pip or setuptools of its own that would hide .venv's pinned ones
+# (python -m pip runs .venv's, installing here).
 $(LAB): $(STAMP) requirements-lab.lock tools/jupyterlab-overrides.json
-	@# A .venv that had JupyterLab installed in it (before it had its own venv)
-	@if ls $(VENV)/.lab-* >/dev/null 2>&1; then \
-	    echo "Moving JupyterLab out of $(VENV) into $(LAB_VENV)"; \
-	    $(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y -r requirements-lab.lock; \
-	    rm -f $(VENV)/.lab-* $(VENV)/share/jupyter/lab/settings/overrides.json; fi
-	@test -x $(LAB_VENV)/bin/python || $(BIN)/python -m venv $(LAB_VENV)
+	rm -rf $(LAB_VENV)
+	$(BIN)/python -m venv --without-pip $(LAB_VENV)
 	$(BIN)/python -c 'import sysconfig; print("import site; site.addsitedir(%r)" % sysconfig.get_path("purelib"))' \
 	    > "$$($(LAB_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/course-venv.pth"
 	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-lab.lock
 	@mkdir -p $(LAB_VENV)/share/jupyter/lab/settings
 	cp tools/jupyterlab-overrides.json $(LAB_VENV)/share/jupyter/lab/settings/overrides.json
-	@rm -f $(LAB_VENV)/.lab-* && touch $@
+	touch $@
 
 lab: $(LAB)  ## open the lessons in JupyterLab (.md lessons open as notebooks)
 	$(LAB_ENV) $(LAB_VENV)/bin/python -m jupyterlab lessons
