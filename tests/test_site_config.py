@@ -206,3 +206,18 @@ def test_a_theme_script_of_another_shape_is_left_as_it_is_with_a_warning(
     script.write_text(THEME_END)
     pages.lazy_theme_tab_stops(app, RuntimeError("build failed"))
     assert script.read_text() == THEME_END  # a failed build is not touched
+
+
+def test_pybtex_finds_its_plain_text_backend_without_reading_entry_points(
+    monkeypatch,
+):
+    import pybtex.plugin
+
+    found = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")
+    site.pybtex_backend(SimpleNamespace())
+
+    def scan(**_: object) -> None:
+        raise AssertionError("looked up among the installed entry points")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", scan)
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is found
