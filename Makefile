@@ -99,7 +99,7 @@ unit: $(STAMP)  ## unit tests and doctests, with branch coverage of relu_course 
 	@echo "== unit tests and doctests, with branch coverage"
 	@rm -f .coverage .coverage.*
 	PYTHONPATH=$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH)) $(BIN)/python -m pytest \
-	    relu_course tests --ignore=tests/browser --ignore=tests/lab \
+	    relu_course coursegen tests --ignore=tests/browser --ignore=tests/lab \
 	    --cov=relu_course --cov=coursegen --cov-report= --cov-fail-under=0 \
 	    -n auto --dist loadfile
 	@if ls .coverage.* >/dev/null 2>&1; then $(BIN)/python -m coverage combine --append --quiet; fi

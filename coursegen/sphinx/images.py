@@ -18,6 +18,8 @@ from sphinx.util import logging
 from sphinx.util.images import get_image_size
 from sphinx.writers.html5 import HTML5Translator
 
+from coursegen.sphinx import files
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -209,18 +211,15 @@ def _save_webp(png: Path, webp: Path) -> None:
     """The PNG's figure as lossless WebP of its palette, replacing the file at webp."""
     from PIL import Image
 
-    part = webp.with_name(webp.name + ".part")
     try:
-        with Image.open(png) as image:
+        with files.replacing(webp) as part, Image.open(png) as image:
             palette(image).save(part, "WEBP", lossless=True, quality=100, method=4)
-        # The PNG's time: written after Sphinx read the page, a newer file it
-        # depends on would make the next build read the page again.
-        made = png.stat()
-        os.utime(part, ns=(made.st_atime_ns, made.st_mtime_ns))
-        part.replace(webp)
+            # The PNG's time: written after Sphinx read the page, a newer file it
+            # depends on would make the next build read the page again.
+            made = png.stat()
+            os.utime(part, ns=(made.st_atime_ns, made.st_mtime_ns))
     except BaseException:
-        webp.unlink(missing_ok=True)
-        part.unlink(missing_ok=True)
+        webp.unlink(missing_ok=True)  # the empty file left for Sphinx's collector
         raise
 
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -24,6 +22,8 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 from sphinx.writers.html5 import HTML5Translator
+
+from coursegen.sphinx import files
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Katex:
     def save(self) -> None:
         if self.dirty:
             data = {"version": self.version, "html": self.rendered}
-            _write(self.cache_file, json.dumps(data, sort_keys=True).encode())
+            files.write(self.cache_file, json.dumps(data, sort_keys=True).encode())
             self.dirty = False
 
 
@@ -198,27 +198,6 @@ def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write path whole or not at all, unless it holds data already.
-
-    Another build of the same course (`make watch`'s waiting build beside `make
-    book`) may stage or read the same files at the same moment: a file is
-    replaced in one step, never removed or half-written.
-    """
-    if path.is_file() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(name, 0o644)  # as write_bytes would (mkstemp's file is private)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 def stage_katex(app: Sphinx) -> None:
     """KaTeX's stylesheet (woff2 fonts only) and fonts, as static files of the site."""
     if app.builder.format != "html":
@@ -237,7 +216,7 @@ def stage_katex(app: Sphinx) -> None:
     if license_file.is_file():
         wanted[target / "LICENSE"] = license_file.read_bytes()
     for path, data in wanted.items():
-        _write(path, data)
+        files.write(path, data)
     for path in target.rglob("*"):  # an older KaTeX's files
         if path.is_file() and path not in wanted and not path.name.startswith("."):
             path.unlink(missing_ok=True)
