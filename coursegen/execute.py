@@ -278,6 +278,8 @@ def run(lessons: list[Path], destination: Destination, jobs: int) -> int:
                 lessons, key=_longest_first(destination.report), reverse=True
             ):
                 if destination.wanted(read_lesson(path)):
+                    if not futures:  # the kernels' server imports meanwhile
+                        forkserver.prestart()
                     futures[pool.submit(execute, path)] = path
             if not futures:
                 print(f"execute lessons: all {len(lessons)} in the cache")

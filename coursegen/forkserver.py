@@ -126,6 +126,32 @@ def kernel_command(
     return command, _kernel_env(env)
 
 
+def prestart() -> Path | None:
+    """Start, in a thread, the server this process's lesson kernels will ask for;
+    the address it will listen at (None: no serving block, nothing started).
+
+    Its imports (~2.5 s) then overlap what comes before the first kernel asks for
+    it: reading the other lessons, spawning the executor's workers, the kernel
+    manager's start. Its environment is this process's, as a kernel's is (the
+    workers and the kernel manager add only what `fingerprint` leaves out), so
+    the first kernel's launcher finds it listening, or waits for it, and starts
+    no other.
+    """
+    folder = os.environ.get(FOLDER, OFF)
+    if not SUPPORTED or folder == OFF:
+        return None
+    env, owner = _kernel_env(dict(os.environ)), os.environ.get(OWNER, "")
+
+    def start() -> None:
+        with contextlib.suppress(OSError):  # a launcher tries again, and says why
+            _, server = _ensure_server(Path(folder), env, owner)
+            if server is not None:
+                server.wait()  # reaped when it ends, with the serving block
+
+    threading.Thread(target=start, daemon=True).start()
+    return Path(folder) / f"{fingerprint(env)}.sock"
+
+
 def _kernel_env(env: dict[str, str]) -> dict[str, str]:
     """env without what a kernel does not inherit, nor the fork server's variables."""
     left_out = (*NOT_INHERITED, FOLDER, OWNER)
@@ -173,17 +199,26 @@ def launch(command: list[str]) -> int:
 
 def _connect(folder: Path, env: dict[str, str], owner: str) -> socket.socket:
     """A connection to the fork server for env in folder, started if there is none."""
-    address = folder / f"{fingerprint(env)}.sock"
-    with open(address.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one launcher starts it, the others wait
-        if not address.exists():
-            _start_server(address, {**os.environ, OWNER: owner})
+    address, _ = _ensure_server(folder, env, owner)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.connect(str(address))
     return client
 
 
-def _start_server(address: Path, env: dict[str, str]) -> None:
+def _ensure_server(
+    folder: Path, env: dict[str, str], owner: str
+) -> tuple[Path, subprocess.Popen[bytes] | None]:
+    """The address of the fork server for env in folder, and its process if this
+    call started it (None if it was listening)."""
+    address = folder / f"{fingerprint(env)}.sock"
+    with open(address.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process starts it, the others wait
+        if address.exists():
+            return address, None
+        return address, _start_server(address, {**os.environ, OWNER: owner})
+
+
+def _start_server(address: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start the fork server at address and wait until it listens."""
     with open(address.with_suffix(".log"), "w") as log:
         server = subprocess.Popen(
@@ -201,6 +236,7 @@ def _start_server(address: Path, env: dict[str, str]) -> None:
                 f"the fork server did not start; see {address.with_suffix('.log')}"
             )
         time.sleep(0.01)
+    return server
 
 
 def _send(connection: socket.socket, request: Request) -> None:

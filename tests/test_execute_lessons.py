@@ -10,7 +10,7 @@ import pytest
 from jupyter_cache import get_cache
 from myst_nb.core.read import myst_nb_reader_plugin
 
-from coursegen import course, expected
+from coursegen import course, expected, forkserver
 from coursegen import execute as execute_lessons
 from coursegen.execute import Cache
 from tests import small_course
@@ -81,12 +81,19 @@ def test_the_report_says_where_each_lessons_time_went(lessons, tmp_path):
     assert one["peak_mb"] > 10  # a Python kernel's resident memory
 
 
-def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys):
+def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys, monkeypatch):
     cache = tmp_path / ".jupyter_cache"
+    prestarted = []
+    prestart = forkserver.prestart
+    monkeypatch.setattr(
+        forkserver, "prestart", lambda: prestarted.append(1) or prestart()
+    )
     execute_lessons.run(lessons, Cache(cache), jobs=2)
+    assert prestarted == [1]  # one server started ahead, for both lessons
     capsys.readouterr()
     assert execute_lessons.run(lessons, Cache(cache), jobs=2) == 0
     assert capsys.readouterr().out == "execute lessons: all 2 in the cache\n"
+    assert prestarted == [1]  # none when nothing runs
 
 
 def test_only_the_edited_lesson_runs_again(lessons, tmp_path, capsys):

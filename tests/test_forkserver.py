@@ -185,6 +185,29 @@ def test_a_kernel_without_a_server_starts_fresh(tmp_path, monkeypatch):
     assert state["capability"]
 
 
+def test_a_prestarted_server_is_the_one_the_first_kernel_is_forked_from(tmp_path):
+    with forkserver.serving() as folder:
+        address = forkserver.prestart()
+        assert address is not None
+        deadline = time.monotonic() + 120
+        while not address.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert address.exists()  # it listens before any kernel asked for it
+        state = started(tmp_path)
+        servers = list(folder.glob("*.sock"))
+        server = Path(f"/proc/{state['parent']}/cmdline").read_bytes().split(b"\0")
+    assert servers == [address]  # the kernel's launcher started no other
+    assert server[-3:-1] == [b"--serve", str(address).encode()]  # its parent
+    assert state["torch_loaded"] is True
+
+
+def test_nothing_is_prestarted_without_a_serving_block(monkeypatch):
+    monkeypatch.delenv(forkserver.FOLDER, raising=False)
+    assert forkserver.prestart() is None
+    monkeypatch.setenv(forkserver.FOLDER, forkserver.OFF)
+    assert forkserver.prestart() is None
+
+
 def test_a_server_is_named_by_the_environment_but_not_by_a_kernels_own_variables():
     env = {"PATH": "/bin", "ATEN_CPU_CAPABILITY": "default"}
     name = forkserver.fingerprint(env)
