@@ -77,17 +77,17 @@ bench-site: $(STAMP) $(NODE_BENCH)  ## Lighthouse, weight, offline check of the 
 	$(BIN)/python -m coursegen bench-site --site $(BENCH_SITE)
 
 test: $(STAMP) $(NODE_BOOK)  ## lint, type check, unit tests, doctests, expected outputs of every lesson, the site in a browser
-	@echo "== lint: ruff check and format, mypy"
+	@echo "== lint: ruff check and format"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@$(MAKE) --no-print-directory typecheck
-	@# Side by side, each target's output printed whole when it ends: the unit tests,
-	@# the lessons and the browser fill in each other's waits, starts and tails on
-	@# the two cores (see make bench for how long each takes).
-	@echo "== side by side: unit tests, the lessons (make nbval), the site in a browser (make browser)"
-	@$(MAKE) --no-print-directory -j3 --output-sync=target unit nbval browser
+	@# Side by side, each target's output printed whole when it ends: mypy (one core,
+	@# ~20 s from a fresh clone), the unit tests, the lessons and the browser fill in
+	@# each other's waits, starts and tails on the two cores (make bench: how long).
+	@echo "== side by side: mypy, unit tests, the lessons (make nbval), the site in a browser (make browser)"
+	@$(MAKE) --no-print-directory -j4 --output-sync=target typecheck unit nbval browser
 
 typecheck: $(STAMP)  ## type-check relu_course and coursegen strictly (mypy; its settings in pyproject.toml)
+	@echo "== type check: mypy, strict"
 	$(BIN)/mypy
 
 # The Python processes the tests start (book builds, `python -m coursegen`) import

@@ -1,25 +1,24 @@
 """Lesson kernels forked from a process that has already imported the lessons' modules.
 
 Every lesson starts its kernel and imports torch, NumPy, matplotlib and
-relu_course: about 2.5 s of CPU before its first cell, 16 lessons a build, three
-times over in `make test`. A fork server imports them once; each kernel is then a
-fork of it (~0.1 s). The kernel runs the same code under the same environment: a
-fork server serves only kernels whose environment equals the one it imported
-under (the CPU kernel sets of tests/conftest.py each get their own), and the
-kernel gets its own working folder, environment, standard streams and signals.
+relu_course: about 2.5 s of CPU before its first cell, 16 lessons a build, once
+per kernel set in `make test`. A fork server imports them once; each kernel is
+then a fork of it (~0.1 s). The kernel runs the same code under the same
+environment: a fork server serves only kernels whose environment equals the one
+it imported under (the CPU kernel sets of tests/conftest.py each get their own),
+and the kernel gets its own working folder, environment, streams and signals.
 
     with forkserver.serving():  # as coursegen/execute.py and tests/conftest.py do
         ...  # each CourseKernelManager kernel started here is forked
 
 How: CourseKernelManager (coursegen/kernels.py) starts `python -m
-coursegen.forkserver <kernel command>` instead of the kernel. That small launcher
-asks the fork server for its environment (starting it on first use) to fork a
-kernel, hands it its streams, forwards signals to it and exits with its status;
-if the launcher is killed, the server kills the kernel. Where anything fails, the
-launcher becomes the kernel itself (exec), as without a fork server. Linux only:
-on macOS a fork after importing its system frameworks is unsafe, so there every
-kernel starts fresh, as it always did.
-"""
+coursegen.forkserver <kernel command>`, a small launcher, instead of the kernel.
+It asks the fork server for its environment (started on first use, or ahead by
+`prestart`) to fork a kernel, hands it its streams, forwards signals to it and
+exits with its status; if the launcher is killed, the server kills the kernel.
+Where anything fails, the launcher becomes the kernel (exec). Linux only: on
+macOS a fork after importing its system frameworks is unsafe; there every kernel
+starts fresh."""
 
 from __future__ import annotations
 
@@ -127,16 +126,10 @@ def kernel_command(
 
 
 def prestart() -> Path | None:
-    """Start, in a thread, the server this process's lesson kernels will ask for;
-    the address it will listen at (None: no serving block, nothing started).
-
-    Its imports (~2.5 s) then overlap what comes before the first kernel asks for
-    it: reading the other lessons, spawning the executor's workers, the kernel
-    manager's start. Its environment is this process's, as a kernel's is (the
-    workers and the kernel manager add only what `fingerprint` leaves out), so
-    the first kernel's launcher finds it listening, or waits for it, and starts
-    no other.
-    """
+    """Start, in a thread, the server this process's kernels will ask for; where
+    it will listen (None: no serving block). Its imports overlap what comes
+    before the first kernel; its environment is a kernel's (`fingerprint`
+    leaves out what the kernel manager adds), so that kernel's launcher uses it."""
     folder = os.environ.get(FOLDER, OFF)
     if not SUPPORTED or folder == OFF:
         return None
@@ -177,14 +170,14 @@ def _is_ipykernel(command: list[str]) -> bool:
 
 
 # --- the launcher: one per kernel, in the kernel manager's place -------------------
-
-
 def launch(command: list[str]) -> int:
     """Have the fork server for this environment fork the kernel; its exit status."""
     folder, owner = Path(os.environ.get(FOLDER, "")), os.environ.get(OWNER, "")
     env = _kernel_env(dict(os.environ))  # the kernel's
     try:
-        server = _connect(folder, env, owner)
+        address, _ = _ensure_server(folder, env, owner)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.connect(str(address))
         _send(server, {"command": command, "cwd": os.getcwd(), "env": env})
         replies = server.makefile("r")
         pid = int(replies.readline())
@@ -195,14 +188,6 @@ def launch(command: list[str]) -> int:
         signal.signal(number, lambda signum, _: os.kill(pid, signum))
     status = replies.readline()  # the kernel's exit status, when it has exited
     return int(status) if status.strip() else 1
-
-
-def _connect(folder: Path, env: dict[str, str], owner: str) -> socket.socket:
-    """A connection to the fork server for env in folder, started if there is none."""
-    address, _ = _ensure_server(folder, env, owner)
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.connect(str(address))
-    return client
 
 
 def _ensure_server(
@@ -260,8 +245,6 @@ def _receive(connection: socket.socket) -> tuple[Request, list[int]]:
 
 
 # --- the server: one per environment, forks the kernels -------------------------
-
-
 def serve(address: Path) -> int:
     """Import PRELOAD, then fork a kernel for each launcher, until the owner is gone."""
     _preload()

@@ -32,15 +32,18 @@ from coursegen.course import ROOT
 from coursegen.execute import Run  # the executor's report of each lesson
 
 LINKED = (".venv", "tools/site/node_modules")  # set-up, not part of a build
-# `make test` announces its phases with lines starting "== ": lint first, then the
-# unit tests, the lessons (nbval) and the browser tests side by side. make prints
-# each side-by-side target's output whole when it ends, so the time from the
-# "side by side" line to a target's own first "== " line is how long it ran.
+# `make test` announces its phases with lines starting "== ": lint first, then
+# mypy, the unit tests, the lessons (nbval) and the browser tests side by side.
+# make prints each side-by-side target's output whole when it ends, so the time
+# from the "side by side" line to the line below is how long that target ran.
+# (Not the browser's first line: make prints the output before a recursive make
+# at once, so its "== the book, built ..." comes at its start.)
 SIDE_BY_SIDE = "side by side"
-TARGETS = {  # a target's first "== " line starts with: its row in the table
+TARGETS = {  # the "== " line printed when a target ends starts with: its row
+    "type check": "type check (mypy)",
     "unit tests": "unit tests and doctests",
     "lessons": "lessons, under each kernel set",
-    "the book": "book and browser tests",
+    "the built site": "book and browser tests",
 }
 
 
