@@ -80,9 +80,10 @@ test: $(STAMP) $(NODE_BOOK)  ## lint, type check, unit tests, doctests, expected
 	@echo "== lint: ruff check and format"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@# Side by side, each target's output printed whole when it ends: mypy (one core,
-	@# ~20 s from a fresh clone), the unit tests, the lessons and the browser fill in
-	@# each other's waits, starts and tails on the two cores (make bench: how long).
+	@# Side by side, each target's output printed whole when it ends (but the
+	@# browser's book build, a recursive make, which prints as it goes): mypy (one
+	@# core, ~20 s from a fresh clone), the unit tests, the lessons and the browser
+	@# fill in each other's waits, starts and tails on the two cores (make bench).
 	@echo "== side by side: mypy, unit tests, the lessons (make nbval), the site in a browser (make browser)"
 	@$(MAKE) --no-print-directory -j4 --output-sync=target typecheck unit nbval browser
 

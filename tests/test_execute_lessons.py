@@ -88,8 +88,11 @@ def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys, monkey
     monkeypatch.setattr(
         forkserver, "prestart", lambda: prestarted.append(1) or prestart()
     )
-    execute_lessons.run(lessons, Cache(cache), jobs=2)
-    assert prestarted == [1]  # one server started ahead, for both lessons
+    with forkserver.serving() as folder:  # run's own block is this one
+        execute_lessons.run(lessons, Cache(cache), jobs=2)
+        servers = list(folder.glob("*.sock"))
+    assert prestarted == [1]  # prestarted once, for both lessons, ...
+    assert len(servers) == 1  # ... and the workers' kernels used that server
     capsys.readouterr()
     assert execute_lessons.run(lessons, Cache(cache), jobs=2) == 0
     assert capsys.readouterr().out == "execute lessons: all 2 in the cache\n"

@@ -6,9 +6,9 @@
   lesson of median execution time, then the slowest; which lessons ran again
   is shown);
 - `make test` (it builds the book cold too, for the browser tests), split by
-  the phases it announces: lint, then side by side the unit tests, the lessons
-  under each kernel set (nbval) and the book with the browser tests, each
-  timed until its output appears (when it ends);
+  the phases it announces: lint (ruff), then side by side mypy, the unit
+  tests, the lessons under each kernel set (nbval) and the book with the
+  browser tests, each timed until the line it prints when it ends;
 - per lesson, from the cold builds' reports (coursegen/execute.py, two kernels
   side by side as in every build): kernel start, imports, the other cells,
   the kernel's peak memory.
