@@ -81,6 +81,11 @@ def fingerprint(env: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(kept).encode()).hexdigest()[:16]
 
 
+def _address(folder: Path, env: dict[str, str]) -> Path:
+    """Where the fork server for kernels of env listens, in a serving block's folder."""
+    return folder / f"{fingerprint(env)}.sock"
+
+
 @contextlib.contextmanager
 def serving() -> Iterator[Path | None]:
     """Fork the course's kernels from fork servers until the block ends.
@@ -127,8 +132,8 @@ def prestart() -> Path | None:
     folder = os.environ.get(FOLDER, OFF)
     if not SUPPORTED or folder == OFF:
         return None
-    env, owner = _kernel_env(dict(os.environ)), os.environ.get(OWNER, "")
-    server_env = {**os.environ, OWNER: owner}  # now: the block may end meanwhile
+    env = _kernel_env(dict(os.environ))
+    server_env = dict(os.environ)  # now: the block may end meanwhile
 
     def start() -> None:
         # Where it fails, the first kernel's launcher tries again itself, and if
@@ -139,7 +144,7 @@ def prestart() -> Path | None:
                 server.wait()  # reaped when it ends, with the serving block
 
     threading.Thread(target=start, daemon=True).start()
-    return Path(folder) / f"{fingerprint(env)}.sock"
+    return _address(Path(folder), env)
 
 
 def _kernel_env(env: dict[str, str]) -> dict[str, str]:
@@ -171,10 +176,10 @@ def _is_ipykernel(command: list[str]) -> bool:
 
 def launch(command: list[str]) -> int:
     """Have the fork server for this environment fork the kernel; its exit status."""
-    folder, owner = Path(os.environ.get(FOLDER, "")), os.environ.get(OWNER, "")
+    folder = Path(os.environ.get(FOLDER, ""))
     env = _kernel_env(dict(os.environ))  # the kernel's
     try:
-        address, _ = _ensure_server(folder, env, {**os.environ, OWNER: owner})
+        address, _ = _ensure_server(folder, env, dict(os.environ))
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.connect(str(address))
         _send(server, {"command": command, "cwd": os.getcwd(), "env": env})
@@ -194,7 +199,7 @@ def _ensure_server(
 ) -> tuple[Path, subprocess.Popen[bytes] | None]:
     """The address of the fork server for kernels of env in folder, started under
     server_env if there is none; its process if this call started it."""
-    address = folder / f"{fingerprint(env)}.sock"
+    address = _address(folder, env)
     with open(address.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process starts it, the others wait
         if address.exists():
@@ -229,6 +234,20 @@ def _send(connection: socket.socket, request: Request) -> None:
     """Send a request and this process's standard streams for the kernel to use."""
     data = json.dumps(request).encode()
     socket.send_fds(connection, [struct.pack("!I", len(data)) + data], [0, 1, 2])
+
+
+def receive(connection: socket.socket) -> tuple[Request, list[int]]:
+    """A launcher's request and the streams sent with it (what _send sends)."""
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    (size,) = struct.unpack("!I", data[:4])
+    data = data[4:]
+    while len(data) < size:
+        more = connection.recv(size - len(data))
+        if not more:
+            raise OSError("the launcher closed its connection mid-request")
+        data += more
+    request: Request = json.loads(data)
+    return request, fds
 
 
 def main(argv: list[str]) -> int:

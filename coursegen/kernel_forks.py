@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import selectors
 import signal
 import socket
-import struct
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from coursegen.forkserver import OWNER, Request
+from coursegen.forkserver import OWNER, Request, receive
 
 # Modules a lesson imports, imported once by the server: its kernels start with them.
 # Not matplotlib's inline backend: imported, it hooks itself into the kernel's shell
@@ -38,20 +36,6 @@ PRELOAD = (
     "relu_course",
 )
 TICK = 0.2  # seconds between the server's looks at its owner and its children
-
-
-def _receive(connection: socket.socket) -> tuple[Request, list[int]]:
-    """A request and the streams sent with it."""
-    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
-    (size,) = struct.unpack("!I", data[:4])
-    data = data[4:]
-    while len(data) < size:
-        more = connection.recv(size - len(data))
-        if not more:
-            raise OSError("the launcher closed its connection mid-request")
-        data += more
-    request: Request = json.loads(data)
-    return request, fds
 
 
 def serve(address: Path) -> int:
@@ -143,7 +127,7 @@ def _fork_kernel(
     kernels: dict[int, socket.socket],
 ) -> int:
     """Fork a kernel for the launcher at connection; the kernel's pid."""
-    request, fds = _receive(connection)
+    request, fds = receive(connection)
     pid = os.fork()
     if pid:
         for fd in fds:
