@@ -38,12 +38,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypedDict
 
 SUPPORTED = sys.platform == "linux"
 FOLDER = "RELU_COURSE_FORKSERVER"  # where the servers' sockets are; set by serving()
+IMPORTS = "imports"  # the file in FOLDER naming the modules its kernels import
 OFF = (
     "off"  # RELU_COURSE_FORKSERVER=off: every kernel starts fresh (make bench compares)
 )
@@ -54,8 +55,12 @@ OWNER = "RELU_COURSE_FORKSERVER_OWNER"  # the process whose exit ends the server
 # (A launcher and a server keep it: the tests measure them.)
 NOT_INHERITED = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
 # What may differ between kernels of one server: the launcher's process id
-# (jupyter_client sets it) and the fork server's own variables.
-VOLATILE = {"JPY_PARENT_PID", "JPY_SESSION_NAME", FOLDER, OWNER}
+# (jupyter_client sets it), the fork server's own variables, and the terminal's
+# size: GNU readline, once imported (a pytest session imports it), writes COLUMNS
+# and LINES into its process's C environment, which os.environ does not show but
+# the processes it starts inherit. Kept in, a spawned worker's kernels and the
+# server prestarted from os.environ had different names: two servers.
+VOLATILE = {"JPY_PARENT_PID", "JPY_SESSION_NAME", FOLDER, OWNER, "COLUMNS", "LINES"}
 # ... and pytest's bookkeeping: PYTEST_CURRENT_TEST names the test that starts a
 # kernel (nbval's: a notebook's first cell), PYTEST_XDIST_WORKER the worker. Kept
 # in, every notebook had a server of its own. No module reads them on import.
@@ -87,11 +92,14 @@ def _address(folder: Path, env: dict[str, str]) -> Path:
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[Path | None]:
+def serving(imports: Iterable[str] | None = None) -> Iterator[Path | None]:
     """Fork the course's kernels from fork servers until the block ends.
 
     The servers start on first use, one per environment, and stop when the block
     ends (or when this process dies). Nested blocks share the outer one's servers.
+    imports names the top-level modules the kernels will import, where known: a
+    server then imports only those of kernel_forks.PRELOAD (lessons that import no
+    torch do not wait for it); None, all of them.
     """
     outer = os.environ.get(FOLDER)
     if not SUPPORTED or outer:
@@ -99,6 +107,8 @@ def serving() -> Iterator[Path | None]:
         return
     # Short: a socket's path may have about 100 bytes.
     folder = Path(tempfile.mkdtemp(prefix="relu-fs-"))
+    if imports is not None:
+        (folder / IMPORTS).write_text("".join(f"{name}\n" for name in sorted(imports)))
     os.environ[FOLDER], os.environ[OWNER] = str(folder), str(os.getpid())
     try:
         yield folder

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from coursegen.forkserver import OWNER, Request, receive
+from coursegen.forkserver import IMPORTS, OWNER, Request, receive
 
 # Modules a lesson imports, imported once by the server: its kernels start with them.
 # Not matplotlib's inline backend: imported, it hooks itself into the kernel's shell
@@ -35,12 +35,14 @@ PRELOAD = (
     "myst_nb",
     "relu_course",
 )
+KERNEL = PRELOAD[0]  # imported whatever the lessons import: every kernel runs it
 TICK = 0.2  # seconds between the server's looks at its owner and its children
 
 
 def serve(address: Path) -> int:
-    """Import PRELOAD, then fork a kernel for each launcher, until the owner is gone."""
-    _preload()
+    """Import what of PRELOAD the lessons need, then fork a kernel for each launcher,
+    until the owner is gone."""
+    _preload(preloaded(address.parent))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listening = address.with_suffix(".new")
     listener.bind(str(listening))
@@ -69,13 +71,23 @@ def serve(address: Path) -> int:
     return 0
 
 
-def _preload() -> None:
+def preloaded(folder: Path) -> list[str]:
+    """What of PRELOAD the servers of a serving block's folder import: the kernel,
+    and what its lessons import, where the block names it (forkserver.serving)."""
+    try:
+        imports = set((folder / IMPORTS).read_text().split())
+    except FileNotFoundError:
+        return list(PRELOAD)
+    return [m for m in PRELOAD if m == KERNEL or m.split(".")[0] in imports]
+
+
+def _preload(modules: list[str]) -> None:
     """Import what every lesson imports, as its kernel would, under its environment."""
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does: the kernel adds its folder back
     # ipykernel sets this when it starts (kernelapp.py); matplotlib reads it on import.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    for name in PRELOAD:
+    for name in modules:
         try:
             __import__(name)
         except Exception as error:  # the lesson's own import shows it, in its cell

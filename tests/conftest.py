@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import math
 import os
 import platform
@@ -27,6 +28,7 @@ from nbval.plugin import IPyNbCell, IPyNbFile
 
 from coursegen import forkserver
 from coursegen.course import pin_execution_env
+from coursegen.execute import imported_by
 from coursegen.kernels import CourseKernelManager
 
 matplotlib.use("Agg")  # tests draw off-screen; lessons keep the inline backend
@@ -126,7 +128,27 @@ def pytest_configure(config):
     # modules a server holds, so nothing it imported goes stale in a session.
     config.forkservers = contextlib.ExitStack()
     if config.getoption("nbval", default=False):
-        config.forkservers.enter_context(forkserver.serving())
+        imports = _imported(config.args)
+        config.forkservers.enter_context(forkserver.serving(imports))
+
+
+def _imported(args: list[str]) -> set[str] | None:
+    """The top-level modules the notebooks named on the command line import (None
+    if it names none): what their kernels' servers need to import ahead."""
+    notebooks: list[Path] = []
+    for arg in args:
+        path = Path(arg.split("::")[0])
+        notebooks += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
+    notebooks = [nb for nb in notebooks if nb.suffix == ".ipynb" and nb.is_file()]
+    if not notebooks:
+        return None
+    code = (
+        "".join(cell["source"]) + "\n"
+        for nb in notebooks
+        for cell in json.loads(nb.read_text())["cells"]
+        if cell["cell_type"] == "code"
+    )
+    return imported_by("".join(code))
 
 
 def pytest_unconfigure(config):

@@ -99,6 +99,19 @@ def test_a_cached_lesson_is_not_executed_again(lessons, tmp_path, capsys, monkey
     assert prestarted == [1]  # none when nothing runs
 
 
+def test_the_kernels_server_imports_what_the_lessons_import_and_no_more(tmp_path):
+    # Before its own import, a forked kernel has what its server imported.
+    seen = 'import sys\nprint([m for m in ("numpy", "torch") if m in sys.modules])'
+    lessons = [
+        _lesson(tmp_path, "one", seen),
+        _lesson(tmp_path, "two", "import numpy as np\nprint(np.zeros(1).size)"),
+    ]
+    cache = tmp_path / ".jupyter_cache"
+    assert execute_lessons.run(lessons, Cache(cache), jobs=1) == 0
+    assert _outputs(cache, lessons[0]) == "['numpy']\n"  # "two" imports it; none torch
+    assert execute_lessons.imported(lessons) == {"sys", "numpy"}
+
+
 def test_only_the_edited_lesson_runs_again(lessons, tmp_path, capsys):
     cache = tmp_path / ".jupyter_cache"
     execute_lessons.run(lessons, Cache(cache), jobs=2)

@@ -19,6 +19,7 @@ import pytest
 
 from coursegen import course
 from coursegen.execute import read_lesson
+from tests import conftest
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.md"))
@@ -215,6 +216,17 @@ def test_a_cells_figure_tolerance_admits_a_sub_pixel_move_and_no_more(tmp_path):
     assert failed == [2, 3, 4], output[-3000:]
     assert "(tolerance RMS 3)" in output, output[-3000:]
     assert "figure_rms must be between 2.0 and 3.0 grey levels; got 4" in output
+
+
+def test_nbvals_kernel_servers_import_what_the_notebooks_named_import(tmp_path):
+    nb = _printing_notebook([("import numpy as np\nfrom torch import nn", "", {})])
+    nbformat.write(nb, tmp_path / "one.ipynb")
+    nbformat.write(
+        _printing_notebook([("import math", "", {})]), tmp_path / "two.ipynb"
+    )
+    assert conftest._imported([str(tmp_path)]) == {"numpy", "torch", "math"}
+    assert conftest._imported([f"{tmp_path / 'two.ipynb'}::Cell 0"]) == {"math"}
+    assert conftest._imported(["tests/test_lessons.py"]) is None  # all, then
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 
-from coursegen import execute, forkserver
+from coursegen import execute, forkserver, kernel_forks
+from coursegen.kernel_forks import PRELOAD
 from coursegen.kernels import CourseKernelManager
 from tests import small_course  # the root is on sys.path (python -m pytest)
 
@@ -104,6 +105,29 @@ def test_a_kernel_is_forked_with_torch_imported_and_sees_what_a_fresh_one_sees(
     assert forked["backend"] == "module://matplotlib_inline.backend_inline"
     assert forked["random"] != sibling["random"]  # not one seed for all the forks
     assert forked["np_random"] != sibling["np_random"]
+
+
+def test_a_server_imports_only_the_preloaded_modules_its_blocks_lessons_import(
+    tmp_path,
+):
+    with forkserver.serving(imports={"math", "numpy"}) as folder:
+        with kernel(tmp_path) as (manager, client):
+            launcher = manager.provisioner.process.pid  # type: ignore[union-attr]
+            assert forkserver.kernel_pid(launcher) != launcher  # forked
+            reply = client.execute_interactive(
+                "import sys",
+                user_expressions={m: f"{m!r} in sys.modules" for m in PRELOAD},
+                timeout=120,
+                output_hook=lambda _: None,
+            )
+        servers = list(folder.glob("*.sock"))
+    loaded = {
+        m: ast.literal_eval(v["data"]["text/plain"])
+        for m, v in reply["content"]["user_expressions"].items()
+    }
+    assert len(servers) == 1
+    assert loaded == {m: m in (kernel_forks.KERNEL, "numpy") for m in PRELOAD}
+    assert loaded["torch"] is False  # no lesson of the block imports it
 
 
 def test_each_kernel_set_gets_a_server_that_imported_torch_under_its_environment(
@@ -216,6 +240,8 @@ def test_a_server_is_named_by_the_environment_but_not_by_a_kernels_own_variables
     per_test = {"PYTEST_CURRENT_TEST": "x.ipynb::Cell 0 (setup)"}
     assert forkserver.fingerprint({**env, **per_test}) == name  # nbval's notebooks
     assert forkserver.fingerprint({**env, "PYTEST_XDIST_WORKER": "gw1"}) == name
+    terminal = {"COLUMNS": "80", "LINES": "24"}  # readline's, in spawned processes
+    assert forkserver.fingerprint({**env, **terminal}) == name
     assert forkserver.fingerprint({**env, "ATEN_CPU_CAPABILITY": "avx2"}) != name
     assert forkserver.fingerprint({"PATH": "/bin"}) != name
 
