@@ -93,6 +93,17 @@ def test_the_webp_has_the_pngs_pixels_once_the_pages_are_read(src):
     assert (src / "fig.webp").stat().st_mtime_ns == made
 
 
+def test_a_page_is_written_with_its_figures_size_while_the_webp_is_encoding(src):
+    page = _page("fig.png")
+    images.webp_images(_app(src), page)
+    (node,) = page.findall(nodes.image)
+    assert node["pixels"] == (4, 3)  # the PNG's, read with its text size
+    (src / "fig.webp").write_bytes(b"")  # as while it is being encoded
+    writer = SimpleNamespace(builder=SimpleNamespace(srcdir=str(src)))
+    assert images._display_size(writer, node) == ((4, 3), (4, 3))  # type: ignore[arg-type]
+    images.wait_for_webp(_app(src))
+
+
 def test_an_empty_webp_left_by_a_stopped_build_is_made_again(src):
     webp = src / "fig.webp"
     webp.write_bytes(b"")  # newer than the PNG, but empty

@@ -44,8 +44,8 @@ def _display_size(
     not shrink).
     """
     uri = node["uri"]
-    pixels = None
-    if "://" not in uri and not uri.startswith("data:"):
+    pixels = node.get("pixels")  # a WebP's, from its PNG: it may be encoding still
+    if pixels is None and "://" not in uri and not uri.startswith("data:"):
         pixels = get_image_size(os.path.join(self.builder.srcdir, uri))
     given = [str(node.get(key, "")) for key in ("width", "height")]
     if "scale" not in node and all(value.isdigit() for value in given):
@@ -125,6 +125,7 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
             continue
         with Image.open(png) as image:
             text_px = image.info.get(TEXT_PX_KEY)
+            node["pixels"] = image.size  # the WebP's too (visit_image reads it)
         if text_px is not None:
             node["smallest_text_px"] = float(text_px)
         webp = png.with_suffix(".webp")
@@ -137,9 +138,11 @@ def webp_images(app: Sphinx, doctree: nodes.document) -> None:
 
 
 # Encoding the WebPs took a third of a cold build's Sphinx time, on one core
-# while the other idled (Sphinx reads the pages one at a time). Pillow lets go of
-# the GIL while it encodes, so threads encode while Sphinx goes on reading; the
-# writing waits for them (wait_for_webp, on env-updated).
+# while the other idled (Sphinx reads and writes the pages one at a time). Pillow
+# lets go of the GIL while it encodes, so threads encode while Sphinx goes on
+# reading and writing (the pages need only each figure's size, taken from its
+# PNG); the images are copied into the site once they are done (wait_for_webp,
+# on html-collect-pages, after the last page is written).
 _ENCODING: dict[Path, Future[None]] = {}  # each WebP being encoded
 
 
@@ -223,8 +226,9 @@ def _save_webp(png: Path, webp: Path) -> None:
         raise
 
 
-def wait_for_webp(app: Sphinx, env: object) -> list[str]:
-    """Every WebP encoded before a page is written (a failure fails the build)."""
+def wait_for_webp(app: Sphinx, *_: object) -> list[tuple[str, dict[str, str], str]]:
+    """Every WebP encoded before the images are copied into the site (a failure
+    fails the build); no page to add."""
     pending = list(_ENCODING.values())
     _ENCODING.clear()
     for future in pending:

@@ -54,6 +54,7 @@ this one wires them up.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -75,6 +76,10 @@ TEMPLATES = HERE / "site_templates"
 
 
 def finish(app: Sphinx, exception: Exception | None) -> None:
+    # A build that stopped before its images were copied leaves WebPs encoding;
+    # the next build of this process (make watch's) neither waits nor fails on them.
+    with contextlib.suppress(Exception):
+        images.wait_for_webp(app)
     katex.save_rendered(app)
     icons.write_icons(app, exception)
     pages.lazy_theme_tab_stops(app, exception)
@@ -161,7 +166,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", pybtex_backend)
     # WebP before Sphinx's ImageCollector; thebe's config dropped after thebe
     app.connect("doctree-read", images.webp_images, priority=400)
-    app.connect("env-updated", images.wait_for_webp)
+    # Sphinx copies the images after html-collect-pages (its finish()).
+    app.connect("html-collect-pages", images.wait_for_webp)
     app.connect("doctree-resolved", katex.render_page_maths)
     app.connect("doctree-resolved", pages.drop_thebe_config, priority=900)
     app.connect("html-page-context", pages.page_head, priority=900)
