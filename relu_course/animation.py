@@ -263,7 +263,7 @@ def embed(
         # Lay the figure out once: every frame then skips the layout pass.
         fig.canvas.draw()
         fig.set_layout_engine("none")
-        points = smallest_text_pt(fig)
+        points = smallest_text_pt(fig, drawn=True)
         frames = _render_frames(anim, frame_data)
     finally:
         inner._draw_was_started = True  # no warning about an animation unrendered

@@ -61,6 +61,20 @@ def test_the_notebook_png_has_twice_the_pixels_and_records_its_smallest_text():
     assert float(png.info[rc.TEXT_PX_KEY]) == pytest.approx(6 * 200 / 72, abs=0.01)
 
 
+def test_the_png_records_tick_labels_which_get_their_text_only_when_drawn():
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.set_title("title", fontsize=9)
+    ax.tick_params(labelsize=5)  # no tick label has its text before a draw
+    data, _ = figures._sharp_png(fig)
+    png = Image.open(BytesIO(base64.b64decode(data)))
+    assert float(png.info[rc.TEXT_PX_KEY]) == pytest.approx(5 * 200 / 72, abs=0.01)
+    assert rc.smallest_text_pt(fig) == 5  # as a draw of its own finds
+
+
+def test_an_empty_figure_gives_no_png_as_ipython_shows_none():
+    assert figures._sharp_png(plt.figure()) is None
+
+
 def test_the_site_reads_the_key_the_figures_write():
     assert images.TEXT_PX_KEY == rc.TEXT_PX_KEY
 
