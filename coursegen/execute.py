@@ -77,9 +77,15 @@ IMPORT = re.compile(
 
 
 def imported(lessons: list[Path]) -> set[str]:
-    """The top-level modules the lessons import, from their text (read in
-    milliseconds, before any is executed: what their kernels' server imports)."""
-    return set().union(*(imported_by(path.read_text()) for path in lessons))
+    """The top-level modules the lessons (MyST, or notebooks: their code cells)
+    import, read before any is executed: what their kernels' server imports."""
+    return set().union(*(imported_by(_code(path)) for path in lessons))
+
+
+def _code(path: Path) -> str:
+    if path.suffix != ".ipynb":
+        return path.read_text()  # a MyST lesson: its prose costs only time
+    return "\n".join(code_of(nbformat.read(path, as_version=4)))
 
 
 def imported_by(text: str) -> set[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import math
 import os
 import platform
@@ -28,7 +27,7 @@ from nbval.plugin import IPyNbCell, IPyNbFile
 
 from coursegen import forkserver
 from coursegen.course import pin_execution_env
-from coursegen.execute import imported_by
+from coursegen.execute import imported
 from coursegen.kernels import CourseKernelManager
 
 matplotlib.use("Agg")  # tests draw off-screen; lessons keep the inline backend
@@ -140,15 +139,7 @@ def _imported(args: list[str]) -> set[str] | None:
         path = Path(arg.split("::")[0])
         notebooks += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
     notebooks = [nb for nb in notebooks if nb.suffix == ".ipynb" and nb.is_file()]
-    if not notebooks:
-        return None
-    code = (
-        "".join(cell["source"]) + "\n"
-        for nb in notebooks
-        for cell in json.loads(nb.read_text())["cells"]
-        if cell["cell_type"] == "code"
-    )
-    return imported_by("".join(code))
+    return imported(notebooks) if notebooks else None
 
 
 def pytest_unconfigure(config):

@@ -55,11 +55,13 @@ def kernel(cwd: Path) -> Iterator[tuple[CourseKernelManager, BlockingKernelClien
 
 
 def ask(
-    client: BlockingKernelClient, code: str = "import os, sys"
+    client: BlockingKernelClient,
+    code: str = "import os, sys",
+    expressions: dict[str, str] = STATE,
 ) -> dict[str, object]:
-    """Run code in the kernel, then each expression of STATE; their values."""
+    """Run code in the kernel, then each expression (of STATE); their values."""
     reply = client.execute_interactive(
-        code, user_expressions=STATE, timeout=120, output_hook=lambda _: None
+        code, user_expressions=expressions, timeout=120, output_hook=lambda _: None
     )
     values = reply["content"]["user_expressions"]
     assert all(v["status"] == "ok" for v in values.values()), values
@@ -114,17 +116,10 @@ def test_a_server_imports_only_the_preloaded_modules_its_blocks_lessons_import(
         with kernel(tmp_path) as (manager, client):
             launcher = manager.provisioner.process.pid  # type: ignore[union-attr]
             assert forkserver.kernel_pid(launcher) != launcher  # forked
-            reply = client.execute_interactive(
-                "import sys",
-                user_expressions={m: f"{m!r} in sys.modules" for m in PRELOAD},
-                timeout=120,
-                output_hook=lambda _: None,
+            loaded = ask(
+                client, "import sys", {m: f"{m!r} in sys.modules" for m in PRELOAD}
             )
         servers = list(folder.glob("*.sock"))
-    loaded = {
-        m: ast.literal_eval(v["data"]["text/plain"])
-        for m, v in reply["content"]["user_expressions"].items()
-    }
     assert len(servers) == 1
     assert loaded == {m: m in (kernel_forks.KERNEL, "numpy") for m in PRELOAD}
     assert loaded["torch"] is False  # no lesson of the block imports it
