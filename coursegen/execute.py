@@ -84,13 +84,12 @@ def imported(lessons: list[Path]) -> set[str]:
 
 def _code(path: Path) -> str:
     if path.suffix != ".ipynb":
-        return path.read_text()  # a MyST lesson: its prose costs only time
+        return path.read_text()  # MyST: prose read as an import costs only time
     return "\n".join(code_of(nbformat.read(path, as_version=4)))
 
 
 def imported_by(text: str) -> set[str]:
-    """The top-level modules imported by the code in text (any statement at the
-    start of a line: prose that starts so adds a module, which costs only time).
+    """The top-level modules imported by statements that start a line of text.
 
     >>> sorted(imported_by("import numpy as np, torch.nn\\nfrom myst_nb import glue"))
     ['myst_nb', 'numpy', 'torch']
