@@ -36,6 +36,9 @@ STATE = {
     "capability": "__import__('torch').backends.cpu.get_cpu_capability()",
     "random": "__import__('random').random()",
     "np_random": "__import__('numpy').random.random()",
+    # Read from JPY_PARENT_PID when ipykernel is imported; 0 prints a banner.
+    "parent_handle": "__import__('ipykernel.kernelapp').kernelapp"
+    ".IPKernelApp.instance().parent_handle",
 }
 
 
@@ -219,6 +222,9 @@ def test_a_prestarted_server_is_the_one_the_first_kernel_is_forked_from(tmp_path
     assert servers == [address]  # the kernel's launcher started no other
     assert server[-3:-1] == [b"coursegen.kernel_forks", str(address).encode()]
     assert state["torch_loaded"] is True
+    # As jupyter_client set it for the launcher, though the server started
+    # without one: with 0, the kernel printed `ipython kernel`'s terminal banner.
+    assert state["parent_handle"] == os.getpid()
 
 
 def test_nothing_is_prestarted_without_a_serving_block(monkeypatch):
