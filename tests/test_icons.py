@@ -6,9 +6,11 @@ tests/test_site.py. Here, the build-finished handler on small output folders.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import SimpleNamespace
 
+import pydata_sphinx_theme
 import pytest
 from sphinx.errors import ExtensionError
 
@@ -41,3 +43,24 @@ def test_a_theme_without_its_icon_font_fails_the_build_naming_the_font(tmp_path)
         icons.write_icons(app, None)
     trimmed = (Path(app.outdir) / "_static" / icons.TRIMMED_CSS).read_text()
     assert trimmed == '.fa-bars:before{content:"\\f0c9"}'  # the page's one icon
+
+
+def test_the_fonts_are_cut_down_without_a_line_of_fonttools_progress(tmp_path, caplog):
+    app = _built(tmp_path)
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    webfonts = Path("vendor", "fontawesome", "webfonts")
+    (Path(app.outdir) / "_static" / webfonts).mkdir(parents=True)
+    for name in icons.FA_FONTS:
+        source = theme / "static" / webfonts / f"{name}.ttf"
+        (Path(app.outdir) / "_static" / webfonts / source.name).write_bytes(
+            source.read_bytes()
+        )
+    caplog.set_level(logging.INFO)  # as the theme's a11y_pygments sets the root
+    icons.write_icons(app, None)
+    folder = Path(app.outdir) / "_static" / icons.ICON_FOLDER
+    assert sorted(f.name for f in folder.glob("*.woff")) == sorted(
+        f"{name}.woff" for name in icons.FA_FONTS
+    )
+    assert [
+        r.getMessage() for r in caplog.records if r.name.startswith("fontTools")
+    ] == []

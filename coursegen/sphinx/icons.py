@@ -5,6 +5,7 @@ Part of the site extension (coursegen.sphinx.site says why and wires it up).
 
 from __future__ import annotations
 
+import logging as std_logging
 import re
 from pathlib import Path
 
@@ -119,6 +120,10 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
         return
     from fontTools import subset  # matplotlib's dependency, pinned in requirements.lock
 
+    # Its progress is logged at INFO, which the build printed: a11y_pygments (the
+    # theme's) sets the root logger to INFO when it is imported.
+    std_logging.getLogger(subset.__name__).setLevel(std_logging.WARNING)
+
     for name in FA_FONTS:
         source = next(static.rglob(f"vendor/fontawesome/webfonts/{name}.ttf"), None)
         if source is None:
@@ -128,9 +133,9 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
         options.name_IDs = ["*"]  # keep the copyright and licence (SIL OFL 1.1)
         options.notdef_outline = True
         options.layout_features = []
-        font = subset.load_font(str(source), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=sorted(codepoints))
-        subsetter.subset(font)
-        subset.save_font(font, str(folder / f"{name}.woff"), options)
+        with subset.load_font(str(source), options) as font:  # closes the file
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=sorted(codepoints))
+            subsetter.subset(font)
+            subset.save_font(font, str(folder / f"{name}.woff"), options)
     stamp.write_text(key)
