@@ -67,6 +67,9 @@ def test_a_solution_can_span_cells_and_the_text_around_it_is_joined():
     ]
     assert cut.cells[0].metadata["tags"] == [downloads.SETUP_TAG]
     assert len(nb.cells) == 5  # the lesson itself is left as it was
+    # The same ids every build, whatever ids the lesson's reader made up.
+    assert [c.id for c in cut.cells] == [downloads.SETUP_TAG, "cell-1", "cell-2"]
+    nbformat.validate(cut)
 
 
 def test_the_setup_cell_installs_the_course_from_the_repository_when_there_is_one():

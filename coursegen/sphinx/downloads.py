@@ -160,6 +160,8 @@ def cut_notebook(
             cells.append(cell)
     first = nbformat.v4.new_code_cell(setup, metadata={"tags": [SETUP_TAG]})
     first.id = SETUP_TAG
+    for number, cell in enumerate(cells, 1):
+        cell.id = f"cell-{number}"  # the reader's are random: a new file every build
     nb.cells = [first, *cells]
     nb.metadata.pop("source_map", None)  # myst-nb's line map of the full source
     return nb
