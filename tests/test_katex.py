@@ -142,6 +142,46 @@ def test_every_formula_of_a_page_is_rendered_in_one_go(app, monkeypatch):
     ]
 
 
+def _page(*formulas: str) -> nodes.document:
+    document = nodes.document(None, None)
+    document += nodes.paragraph("", "", *(nodes.math(text=f) for f in formulas))
+    return document
+
+
+def test_the_formulas_of_every_page_read_are_rendered_in_one_node_process(
+    app, monkeypatch
+):
+    pages = {"lessons/a": _page("a", "b"), "lessons/b": _page("b", "c^2")}
+    for page in pages.values():  # as Sphinx reads them (doctree-read)
+        katex.collect_page_maths(app, page)
+    runs: list[list[str]] = []
+    run = katex.subprocess.run
+    monkeypatch.setattr(
+        katex.subprocess, "run", lambda c, **k: runs.append(c) or run(c, **k)
+    )
+    katex.render_read_maths(app, None)  # all read (env-updated)
+    for docname, page in pages.items():  # then each page is written
+        katex.render_page_maths(app, page, docname)
+    assert len(runs) == 1
+    assert "<math" in katex._katex(app).html("c^2", False)
+
+
+def test_a_formula_of_the_pages_read_that_fails_is_a_warning_naming_its_page(
+    app, monkeypatch
+):
+    logged: list[tuple[str, object]] = []
+    monkeypatch.setattr(
+        katex.logger, "warning", lambda m, location=None: logged.append((m, location))
+    )
+    bad = _page("a", r"\frac{1}{<2")
+    katex.collect_page_maths(app, bad)
+    katex.render_read_maths(app, None)
+    assert logged == []  # not yet: the batch knows no page
+    katex.render_page_maths(app, bad, "lessons/bad")
+    assert [location for _, location in logged] == ["lessons/bad"]
+    assert logged[0][0].startswith(r"KaTeX cannot render '\\frac{1}{<2'")
+
+
 def test_other_builders_than_html_render_and_stage_nothing(tmp_path):
     app = _app(tmp_path, fmt="latex")
     document = nodes.document(None, None)

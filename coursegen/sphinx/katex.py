@@ -83,6 +83,7 @@ class Katex:
         self.version = ""
         self.rendered: dict[str, str] = {}
         self.dirty = False
+        self.read: list[tuple[str, bool]] = []  # the formulas of the pages read
         if self.cache_file.is_file():
             with self.cache_file.open() as stream:
                 data = json.load(stream)
@@ -100,8 +101,11 @@ class Katex:
                 self.version, self.rendered = version, {}
         return self.package
 
-    def render(self, formulas: list[tuple[str, bool]], location: Any = None) -> None:
-        """Render the formulas not rendered yet (one node process for all)."""
+    def render(
+        self, formulas: list[tuple[str, bool]], location: Any = None, warn: bool = True
+    ) -> None:
+        """Render the formulas not rendered yet (one node process for all); one
+        that KaTeX cannot render is a warning (with warn), and is left unrendered."""
         package = self.package_dir()
         todo = sorted({f for f in formulas if self.key(*f) not in self.rendered})
         if not todo:
@@ -122,6 +126,8 @@ class Katex:
         results = json.loads(done.stdout)["out"]
         for (tex, display), result in zip(todo, results, strict=True):
             if "error" in result:
+                if not warn:
+                    continue
                 message = f"KaTeX cannot render {tex!r}: {result['error']}"
                 logger.warning(message, location=location)
                 continue
@@ -169,12 +175,38 @@ def save_rendered(app: Sphinx) -> None:
         _RENDERERS[app].save()
 
 
+def page_formulas(doctree: nodes.document) -> list[tuple[str, bool]]:
+    """Each formula of a page: its TeX and whether it is displayed."""
+    formulas = [(n.astext(), False) for n in doctree.findall(nodes.math)]
+    formulas += [(display_tex(n), True) for n in doctree.findall(nodes.math_block)]
+    return formulas
+
+
+def collect_page_maths(app: Sphinx, doctree: nodes.document) -> None:
+    """Keep the formulas of a page just read, for render_read_maths."""
+    if app.builder.format == "html":
+        _katex(app).read += page_formulas(doctree)
+
+
+def render_read_maths(app: Sphinx, env: Any) -> None:
+    """Render the formulas of every page read in one node process, before any
+    page is written: one process a page took 0.15 s each to start, 2-3 s a build.
+
+    A formula KaTeX cannot render is left to render_page_maths, which names its
+    page in the warning. (Pages read in parallel processes leave nothing here:
+    each is then rendered on its own, as before.)
+    """
+    katex = _RENDERERS.get(app)
+    if katex is not None and katex.read:
+        formulas, katex.read = katex.read, []
+        katex.render(formulas, warn=False)
+
+
 def render_page_maths(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Render every formula of a page in one go, before the page is written."""
     if app.builder.format != "html":
         return
-    formulas = [(n.astext(), False) for n in doctree.findall(nodes.math)]
-    formulas += [(display_tex(n), True) for n in doctree.findall(nodes.math_block)]
+    formulas = page_formulas(doctree)
     if formulas:
         _katex(app).render(formulas, location=docname)
 

@@ -168,6 +168,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-read", images.webp_images, priority=400)
     # Sphinx copies the images after html-collect-pages (its finish()).
     app.connect("html-collect-pages", images.wait_for_webp)
+    app.connect("doctree-read", katex.collect_page_maths)
+    app.connect("env-updated", katex.render_read_maths)
     app.connect("doctree-resolved", katex.render_page_maths)
     app.connect("doctree-resolved", pages.drop_thebe_config, priority=900)
     app.connect("html-page-context", pages.page_head, priority=900)
