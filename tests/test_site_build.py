@@ -74,10 +74,12 @@ A page without maths, with words enough for a description of its own.
 PIXELS = (23, 11)
 
 
-def _build(src: Path, out: Path, path: str) -> subprocess.CompletedProcess[str]:
+def _build(
+    src: Path, out: Path, path: str, *options: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": path}  # this tree's code
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going"]
-    command += ["-q", str(src), str(out)]
+    command += [*(options or ["-q"]), str(src), str(out)]
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
@@ -99,7 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     no_node = src / "no-node"
     no_node.mkdir()
     pages_before = (out / "index.html").read_text()
-    rebuilt = _build(src, out, str(no_node))
+    rebuilt = _build(src, out, str(no_node), "-E")  # every page; its status said
     return {
         "src": src,
         "out": out,
@@ -220,6 +222,11 @@ def test_a_rebuild_from_scratch_needs_no_node_and_no_new_fonts(site):
     assert _page(site, "index") == site["first index"]  # formulas from the cache
     icons = site["out"] / "_static" / "course-icons"
     assert {f.name: f.stat().st_mtime_ns for f in icons.glob("*.woff")} == site["fonts"]
+    # The site's copy of the theme's script, without its check at load, was put
+    # back as the theme has it before Sphinx copied the theme's files again.
+    assert "will overwrite data" not in rebuilt.stdout
+    script = (site["out"] / pages.THEME_SCRIPT).read_text()
+    assert pages.TAKEN_CALL.search(script)
 
 
 def test_code_has_no_span_around_tokens_in_its_own_colour_and_keeps_the_rest(site):

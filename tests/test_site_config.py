@@ -185,14 +185,25 @@ def test_the_themes_check_of_every_block_at_load_is_taken_out(tmp_path, caplog):
     app, script = _theme_script(tmp_path, THEME_END)
     pages.lazy_theme_tab_stops(app, None)
     patched = script.read_text()
-    assert patched == THEME_END.replace(
-        '"complete"===document.readyState?I():window.addEventListener("load",I)',
-        pages.THEME_CHECK_TAKEN,
-    )
+    call = '"complete"===document.readyState?I():window.addEventListener("load",I)'
+    assert patched == THEME_END.replace(call, pages.THEME_CHECK_TAKEN.format(call))
     assert "function I()" in patched  # defined, no longer called
     pages.lazy_theme_tab_stops(app, None)  # a rebuild that kept the copy: as it is
     assert script.read_text() == patched
     assert "WARNING" not in caplog.text
+
+
+def test_a_rebuild_finds_the_themes_script_as_the_theme_has_it(tmp_path):
+    # Before Sphinx copies the theme's files (write-started), so that it finds
+    # the copy equal and does not log that it overwrites data.
+    app, script = _theme_script(tmp_path, THEME_END)
+    pages.lazy_theme_tab_stops(app, None)
+    assert script.read_text() != THEME_END
+    pages.keep_theme_script(app)
+    assert script.read_text() == THEME_END
+    pages.keep_theme_script(app)  # the theme's own: left as it is
+    assert script.read_text() == THEME_END
+    pages.keep_theme_script(SimpleNamespace(outdir=str(tmp_path / "none")))  # no site
 
 
 def test_a_theme_script_of_another_shape_is_left_as_it_is_with_a_warning(

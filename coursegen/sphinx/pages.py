@@ -118,7 +118,11 @@ THEME_CHECK_CALL = re.compile(
     r'"complete"===document\.readyState\?(\w+)\(\):'
     r'window\.addEventListener\("load",\1\)'
 )
-THEME_CHECK_TAKEN = "0/* coursegen: blocks are checked as laid out (TAB_STOPS) */"
+# In its place: 0, the call kept in a comment to be put back (keep_theme_script).
+THEME_CHECK_TAKEN = (
+    "0/* coursegen: blocks are checked as laid out (TAB_STOPS), not by {} */"
+)
+TAKEN_CALL = re.compile(re.escape(THEME_CHECK_TAKEN).replace(re.escape("{}"), "(.*?)"))
 
 # Scripts and styles of extensions this book loads but does not use.
 UNUSED_ASSETS = ("sphinx-thebe", "design-tabs", "sphinx-design")
@@ -196,7 +200,7 @@ def lazy_theme_tab_stops(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not path.is_file():
         return
     script = path.read_text(encoding="utf-8")
-    if THEME_CHECK_TAKEN in script:  # a rebuild that kept the site's copy
+    if TAKEN_CALL.search(script):  # a rebuild that kept the site's copy
         return
     call = THEME_CHECK_CALL.search(script)
     checks = call is not None and re.search(
@@ -209,5 +213,18 @@ def lazy_theme_tab_stops(app: Sphinx, exception: Exception | None) -> None:
             "at load (a newer theme? see TAB_STOPS)"
         )
         return
-    taken = script.replace(call.group(0), THEME_CHECK_TAKEN, 1)
+    taken = script.replace(call.group(0), THEME_CHECK_TAKEN.format(call.group(0)), 1)
     path.write_text(taken, encoding="utf-8")
+
+
+def keep_theme_script(app: Sphinx, *_: object) -> None:
+    """The site's copy of the theme's script as the theme has it again, before
+    Sphinx copies the theme's files into the site: a rebuild then finds it equal,
+    where it logged that it "will overwrite data". lazy_theme_tab_stops takes the
+    check out again when the build ends."""
+    path = Path(app.outdir) / THEME_SCRIPT
+    if path.is_file():
+        script = path.read_text(encoding="utf-8")
+        kept = TAKEN_CALL.sub(lambda taken: taken.group(1), script, count=1)
+        if kept != script:
+            path.write_text(kept, encoding="utf-8")

@@ -173,5 +173,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-resolved", katex.render_page_maths)
     app.connect("doctree-resolved", pages.drop_thebe_config, priority=900)
     app.connect("html-page-context", pages.page_head, priority=900)
+    # Before Sphinx copies the theme's files: not at set-up, which make watch's
+    # waiting build does while the last site is served.
+    app.connect("write-started", pages.keep_theme_script)
     app.connect("build-finished", finish)
     return {"parallel_read_safe": True, "parallel_write_safe": False, "version": "1"}
