@@ -183,13 +183,15 @@ def _run_kernel(argv: list[str]) -> int:  # pragma: no cover
     # share the server's. (Python's own `random` reseeds itself in a fork.)
     if "numpy.random" in sys.modules:
         sys.modules["numpy.random"].seed()
-    # parent_handle defaults to JPY_PARENT_PID as it was when ipykernel was
-    # imported: in the server, which has none. Without it, a kernel prints the
-    # banner of a terminal's `ipython kernel` (Ctrl-C, --existing) into the build.
-    if parent := os.environ.get("JPY_PARENT_PID"):
-        argv = [f"--IPKernelApp.parent_handle={parent}", *argv]
     launcher = importlib.util.find_spec("ipykernel_launcher")
     sys.argv = [launcher.origin if launcher and launcher.origin else "", *argv]
+    # parent_handle defaults to JPY_PARENT_PID as it was when ipykernel was
+    # imported in the server: none in a prestarted one, another launcher's in one
+    # a launcher started. Given as this launcher's, a kernel does not print the
+    # banner of a terminal's `ipython kernel` (Ctrl-C, --existing) into the build;
+    # its parent poller then ends it if the server dies (its parent is the server).
+    if parent := os.environ.get("JPY_PARENT_PID"):
+        argv = [f"--IPKernelApp.parent_handle={parent}", *argv]  # not in sys.argv
     try:
         kernelapp.launch_new_instance(argv=argv)
     except SystemExit as stop:

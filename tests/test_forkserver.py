@@ -31,6 +31,7 @@ STATE = {
     "env": "dict(os.environ)",
     "path": "sys.path",
     "argv0": "sys.argv[0]",
+    "options": "sys.argv[1:-1]",  # the last is the kernel's own connection file
     "backend": "__import__('matplotlib').get_backend()",
     "torch_loaded": "'torch' in sys.modules",
     "capability": "__import__('torch').backends.cpu.get_cpu_capability()",

@@ -186,6 +186,8 @@ def test_other_builders_than_html_render_and_stage_nothing(tmp_path):
     app = _app(tmp_path, fmt="latex")
     document = nodes.document(None, None)
     document += nodes.math(text="a")
+    katex.collect_page_maths(app, document)
+    katex.render_read_maths(app, None)
     katex.render_page_maths(app, document, "x")
     katex.stage_katex(app)
     assert not (tmp_path / "doctrees").exists()  # no renderer, nothing staged

@@ -75,11 +75,12 @@ PIXELS = (23, 11)
 
 
 def _build(
-    src: Path, out: Path, path: str, *options: str
+    src: Path, out: Path, path: str, *, quiet: bool = True, fresh: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """Sphinx's build (fresh: every page read and written again, -E)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": path}  # this tree's code
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going"]
-    command += [*(options or ["-q"]), str(src), str(out)]
+    command += ["-q"] * quiet + ["-E"] * fresh + [str(src), str(out)]
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
@@ -101,7 +102,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     no_node = src / "no-node"
     no_node.mkdir()
     pages_before = (out / "index.html").read_text()
-    rebuilt = _build(src, out, str(no_node), "-E")  # every page; its status said
+    rebuilt = _build(src, out, str(no_node), quiet=False, fresh=True)
     return {
         "src": src,
         "out": out,

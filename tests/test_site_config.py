@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from docutils import nodes
 
-from coursegen.sphinx import pages, site
+from coursegen.sphinx import katex, pages, site
 
 
 class RecordingApp:
@@ -76,6 +76,15 @@ def test_a_books_own_renderer_favicon_and_colour_mode_are_kept(tmp_path):
     assert config.html_math_renderer == "mathjax"
     assert config.html_favicon == "logo.ico"
     assert config.html_context["default_mode"] == "dark"
+
+
+def test_the_formulas_are_collected_as_read_and_rendered_once_all_are_read(tmp_path):
+    app = RecordingApp(tmp_path)
+    site.setup(app)
+    assert katex.collect_page_maths in app.handlers["doctree-read"]
+    assert katex.render_read_maths in app.handlers["env-updated"]
+    assert katex.render_page_maths in app.handlers["doctree-resolved"]  # the rest
+    assert pages.keep_theme_script in app.handlers["write-started"]
 
 
 def test_the_assets_version_changes_with_the_katex_found(tmp_path, monkeypatch):
@@ -203,7 +212,9 @@ def test_a_rebuild_finds_the_themes_script_as_the_theme_has_it(tmp_path):
     assert script.read_text() == THEME_END
     pages.keep_theme_script(app)  # the theme's own: left as it is
     assert script.read_text() == THEME_END
-    pages.keep_theme_script(SimpleNamespace(outdir=str(tmp_path / "none")))  # no site
+    absent = tmp_path / "none"
+    pages.keep_theme_script(SimpleNamespace(outdir=str(absent)))  # no site yet
+    assert not absent.exists()
 
 
 def test_a_theme_script_of_another_shape_is_left_as_it_is_with_a_warning(

@@ -118,6 +118,12 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
     fonts = [folder / f"{name}.woff" for name in FA_FONTS]
     if all(f.is_file() for f in fonts) and stamp.is_file() and stamp.read_text() == key:
         return
+    _cut_down_fonts(static, folder, codepoints)
+    stamp.write_text(key)
+
+
+def _cut_down_fonts(static: Path, folder: Path, codepoints: set[int]) -> None:
+    """The theme's Font Awesome fonts with only codepoints, as woff in folder."""
     from fontTools import subset  # matplotlib's dependency, pinned in requirements.lock
 
     # Its progress is logged at INFO, which the build printed: a11y_pygments (the
@@ -138,4 +144,3 @@ def write_icons(app: Sphinx, exception: Exception | None) -> None:
             subsetter.populate(unicodes=sorted(codepoints))
             subsetter.subset(font)
             subset.save_font(font, str(folder / f"{name}.woff"), options)
-    stamp.write_text(key)

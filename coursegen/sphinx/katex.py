@@ -104,8 +104,8 @@ class Katex:
     def render(
         self, formulas: list[tuple[str, bool]], location: Any = None, warn: bool = True
     ) -> None:
-        """Render the formulas not rendered yet (one node process for all); one
-        that KaTeX cannot render is a warning (with warn), and is left unrendered."""
+        """Render the formulas not rendered yet, in one node process."""
+        # One KaTeX cannot render is left unrendered, with a warning if `warn`.
         package = self.package_dir()
         todo = sorted({f for f in formulas if self.key(*f) not in self.rendered})
         if not todo:
@@ -192,9 +192,11 @@ def render_read_maths(app: Sphinx, env: Any) -> None:
     """Render the formulas of every page read in one node process, before any
     page is written: one process a page took 0.15 s each to start, 2-3 s a build.
 
-    A formula KaTeX cannot render is left to render_page_maths, which names its
-    page in the warning. (Pages read in parallel processes leave nothing here:
-    each is then rendered on its own, as before.)
+    They are the formulas as read: the few that Sphinx's post-transforms add
+    (glue:math) are rendered with their page, as are all of a page read in a
+    parallel process; one of an output the page does not show (text/latex beside
+    text/html) is rendered for nothing. A formula KaTeX cannot render is left to
+    render_page_maths, which names its page in the warning.
     """
     katex = _RENDERERS.get(app)
     if katex is not None and katex.read:

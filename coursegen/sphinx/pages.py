@@ -16,6 +16,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from coursegen.sphinx import files
+
 logger = logging.getLogger(__name__)
 
 DESCRIPTION_LENGTH = 200
@@ -214,17 +216,16 @@ def lazy_theme_tab_stops(app: Sphinx, exception: Exception | None) -> None:
         )
         return
     taken = script.replace(call.group(0), THEME_CHECK_TAKEN.format(call.group(0)), 1)
-    path.write_text(taken, encoding="utf-8")
+    files.write(path, taken.encode())  # in one step: make watch serves the site
 
 
 def keep_theme_script(app: Sphinx, *_: object) -> None:
-    """The site's copy of the theme's script as the theme has it again, before
-    Sphinx copies the theme's files into the site: a rebuild then finds it equal,
-    where it logged that it "will overwrite data". lazy_theme_tab_stops takes the
-    check out again when the build ends."""
+    """The site's copy of the theme's script put back as the theme has it."""
+    # Before Sphinx copies the theme's files (write-started), so that it finds them
+    # equal: it logged that it "will overwrite data". The build's end takes the
+    # check out again (lazy_theme_tab_stops).
     path = Path(app.outdir) / THEME_SCRIPT
     if path.is_file():
         script = path.read_text(encoding="utf-8")
         kept = TAKEN_CALL.sub(lambda taken: taken.group(1), script, count=1)
-        if kept != script:
-            path.write_text(kept, encoding="utf-8")
+        files.write(path, kept.encode())  # nothing written if nothing was taken

@@ -7,9 +7,9 @@ What this extension changes in sphinx-book-theme's pages, and why:
   browser and nothing comes from a CDN. Each page with maths loads KaTeX's
   stylesheet and the few fonts it uses (woff2, from ``_static/katex``). KaTeX
   runs in node from ``tools/site/node_modules`` (``npm ci`` from the committed
-  ``tools/site/package-lock.json``; ``make book`` does it). Rendered formulas
-  are cached in the doctree folder, so an unchanged formula is not rendered
-  twice.
+  ``tools/site/package-lock.json``; ``make book`` does it), once for the
+  formulas of all the pages read. Rendered formulas are cached in the doctree
+  folder, so an unchanged formula is not rendered twice.
 - Font Awesome's 1.5 MB ``fontawesome.js`` (it swaps every icon for an SVG) is
   not loaded. The theme's own CSS draws the same icons with the Font Awesome
   font; the build writes that font cut down to the glyphs the site uses
