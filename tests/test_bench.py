@@ -399,6 +399,24 @@ def test_the_command_runs_each_measure_asked_for_and_prints_the_table(
     assert (ROOT / "README.md").read_text() == readme  # --no-readme
 
 
+def test_a_failing_make_test_stops_the_bench_after_the_table_of_the_rest(
+    monkeypatch, capsys
+):
+    _measures(monkeypatch)
+    readme = (ROOT / "README.md").read_text()
+
+    def failing(*_: object) -> None:
+        raise SystemExit("bench: `make test` failed in /tmp/copy")
+
+    monkeypatch.setattr(builds, "bench_test", failing)
+    with pytest.raises(SystemExit, match=r"`make test` failed"):
+        report.main(["--runs", "1"])
+    out = capsys.readouterr().out
+    assert "| cold build (fresh copy, empty cache) |" in out  # measured before
+    assert "| `make test` (" not in out  # no row of a run that failed
+    assert (ROOT / "README.md").read_text() == readme  # not a table to keep
+
+
 def test_skipped_measures_are_not_run(monkeypatch, capsys):
     asked = _measures(monkeypatch)
     argv = ["--runs", "1", "--skip-builds", "--skip-test", "--no-readme"]

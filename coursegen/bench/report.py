@@ -126,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
             results.builds = builds.bench_builds(args.runs, args.edit, Path(tmp))
         if not args.skip_test:
             print(f"bench: make test, {args.runs} runs")
-            results.test = builds.bench_test(args.runs, Path(tmp))
+            try:
+                results.test = builds.bench_test(args.runs, Path(tmp))
+            except SystemExit:  # make test failed: what was measured is shown
+                print(table(results, args.runs))
+                raise
     text = table(results, args.runs)
     print(text)
     if not args.no_readme:
