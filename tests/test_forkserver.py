@@ -154,6 +154,9 @@ def test_an_interrupt_reaches_the_forked_kernel(tmp_path):
         assert reply["content"]["status"] == "error", reply["content"]
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.perf_counter() - began < 10
+        # ipykernel 7 aborts what arrives just after an error, until a message it
+        # queues after replying; a request sent at once may come back "aborted".
+        client.execute_interactive("pass", timeout=30)
         assert ask(client)["torch_loaded"] is True  # and it goes on
 
 
